@@ -1,0 +1,15 @@
+"""Embedders and the FAISS vector index: strings and arrays in, arrays out."""
+
+from embeddings.base import Embedder, normalize_rows
+from embeddings.errors import EmbeddingError
+from embeddings.index import VectorIndex
+from embeddings.sentence_transformer import DEFAULT_MODEL, SentenceTransformerEmbedder
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Embedder",
+    "EmbeddingError",
+    "SentenceTransformerEmbedder",
+    "VectorIndex",
+    "normalize_rows",
+]

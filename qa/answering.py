@@ -1,0 +1,57 @@
+"""Turning a ranking into an answer: cited sentences with context, or an explicit abstention."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from qa.corpus import Corpus
+from qa.lexical import matched_terms
+from qa.retrieval import Ranked, Retrieval
+from qa.types import Answer, Citation, Mode
+
+
+def cite(corpus: Corpus, question: str, ranked: Ranked, context: int) -> Citation:
+    """Build the citation for one ranked sentence."""
+    sentence = corpus.sentences[ranked.sentence_id]
+    document = corpus.documents[sentence.doc_id]
+    before, after = corpus.neighbours(sentence, context)
+    evidence = ranked.evidence
+    if evidence.bm25_score is not None:
+        evidence = replace(evidence, matched_terms=matched_terms(question, sentence.text))
+    return Citation(
+        rank=ranked.rank,
+        sentence=sentence,
+        title=document.title,
+        source=document.source,
+        score=evidence.fused_score,
+        evidence=evidence,
+        context_before=" ".join(s.text for s in before),
+        context_after=" ".join(s.text for s in after),
+    )
+
+
+def make_answer(
+    corpus: Corpus,
+    question: str,
+    mode: Mode,
+    retrieval: Retrieval,
+    k: int,
+    threshold: float | None,
+    context: int,
+) -> Answer:
+    """Assemble the answer from the top `k` sentences; abstain below `threshold`.
+
+    Answerability is the question's best cosine similarity to any sentence: a question the
+    documents cannot answer finds no sentence close to it in embedding space, whereas BM25
+    scores are not comparable across collections.
+    """
+    score = retrieval.best_similarity
+    abstained = not retrieval.ranking or (threshold is not None and score < threshold)
+    return Answer(
+        question=question,
+        mode=mode,
+        abstained=abstained,
+        answerability=score,
+        threshold=threshold,
+        citations=tuple(cite(corpus, question, r, context) for r in retrieval.ranking[:k]),
+    )

@@ -1,0 +1,159 @@
+"""The `qa` command line: index, ask, eval, serve. Only this module and app.py print or read
+the environment; heavy libraries are imported inside the command that needs them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+MODES = ("hybrid", "bm25", "dense")
+
+
+def cache_dir() -> Path:
+    """Where the sample store is cached: $QA_CACHE_DIR, else ~/.cache/qa-assistant."""
+    from qa.assistant import DEFAULT_CACHE_DIR
+
+    return Path(os.environ.get("QA_CACHE_DIR") or DEFAULT_CACHE_DIR)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Show this project's progress messages (when verbose) and only warnings from libraries."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    for ours in ("qa", "embeddings"):
+        logging.getLogger(ours).setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `qa` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    configure_logging(args.verbose)
+    # Never reach a model hub at run time: a missing model must fail fast with a clear message.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from qa.errors import QAError
+    from embeddings import EmbeddingError
+
+    try:
+        return args.run(args)
+    except (QAError, EmbeddingError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Extractive, citation-first question answering.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", help="index text files or folders into a store")
+    index.add_argument("paths", nargs="+", help=".txt/.md files or folders (searched recursively)")
+    index.add_argument("--store", required=True, type=Path, help="store folder to create or replace")
+    index.add_argument("--model", default=None, help="sentence-transformers model name or folder")
+    index.add_argument("--json", action="store_true", help="print a JSON summary, no progress bar")
+    index.set_defaults(run=_index)
+
+    ask = commands.add_parser("ask", help="answer a question with cited sentences")
+    ask.add_argument("question")
+    ask.add_argument("--store", type=Path, help="store folder (default: the bundled sample article)")
+    ask.add_argument("--k", type=int, default=3, help="number of citations (default 3)")
+    ask.add_argument("--mode", choices=MODES, default="hybrid")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.set_defaults(run=_ask)
+
+    ev = commands.add_parser("eval", help="measure retrieval on a question set")
+    ev.add_argument("file", type=Path, help="JSONL question set, SQuAD JSON or ReQA-style JSON")
+    ev.add_argument("--corpus", nargs="+", help="documents a JSONL set asks about (default: sample)")
+    ev.add_argument("--mode", choices=(*MODES, "all"), default="hybrid")
+    ev.add_argument("--model", default=None, help="sentence-transformers model name or folder")
+    ev.add_argument("--latency-sample", type=int, default=300, help="questions timed end to end per mode")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument("--details", type=Path, help="write one JSON line per question and mode here")
+    ev.set_defaults(run=_eval)
+
+    serve = commands.add_parser("serve", help="start the chat UI")
+    serve.add_argument("--store", type=Path, help="store folder (default: the bundled sample article)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860")
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def _settings(model: str | None):  # noqa: ANN202
+    from qa.settings import Settings
+
+    return Settings() if model is None else Settings(embedder=model)
+
+
+def _open(store: Path | None):  # noqa: ANN202
+    from qa.assistant import Assistant
+
+    return Assistant.sample(cache_dir()) if store is None else Assistant.load(store)
+
+
+def _index(args: argparse.Namespace) -> int:
+    from embeddings import SentenceTransformerEmbedder
+    from qa.assistant import Assistant
+
+    settings = _settings(args.model)
+    embedder = SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
+    assistant = Assistant.from_paths(args.paths, settings, embedder)
+    assistant.save(args.store)
+    summary = {
+        "store": str(args.store),
+        "documents": len(assistant.corpus.documents),
+        "sentences": len(assistant.corpus.sentences),
+        "embedder": settings.embedder,
+    }
+    print(json.dumps(summary) if args.json else
+          f"indexed {summary['documents']} documents, {summary['sentences']} sentences into {args.store}")
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from qa.formatting import answer_to_json, answer_to_text
+
+    answer = _open(args.store).ask(args.question, k=args.k, mode=args.mode)
+    print(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=2) if args.json else answer_to_text(answer))
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from embeddings import SentenceTransformerEmbedder
+    from qa.assistant import SAMPLE_PATH, Assistant
+    from qa.evaluation import evaluate, load_eval_set
+    from qa.ingest import read_documents
+    from qa.types import Mode
+
+    documents = read_documents(args.corpus or [SAMPLE_PATH])
+    eval_set = load_eval_set(args.file, documents)
+    settings = _settings(args.model)
+    embedder = SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
+    assistant = Assistant.from_corpus(eval_set.corpus, settings, embedder)
+    modes = list(Mode) if args.mode == "all" else [Mode(args.mode)]
+    report = evaluate(assistant, eval_set, modes, args.latency_sample, args.details, show_progress=not args.json)
+    print(json.dumps(report, indent=2) if args.json else _report_table(report))
+    return 0
+
+
+def _report_table(report: dict) -> str:
+    results = report["results"]
+    keys = list(next(iter(results.values())).keys())
+    lines = [f"{report['dataset']}: {report['questions']} questions, {report['sentences']} sentences",
+             "| mode | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    lines += [f"| {mode} | " + " | ".join(f"{m[k]:.3f}" for k in keys) + " |" for mode, m in results.items()]
+    return "\n".join(lines)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import app
+
+    app.serve(store=args.store, host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""The one exception type shown to users as it is; every message says how to fix the problem."""
+
+
+class QAError(Exception):
+    """A problem the user can fix: bad input, a missing or mismatched store, a bad setting."""

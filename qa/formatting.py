@@ -1,0 +1,95 @@
+"""Answers as JSON and as Markdown, shared by the CLI and the chat UI."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from qa.types import Answer, Citation
+
+NOT_FOUND = "Not found in these documents."
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    """A JSON-ready dict: the question, whether the assistant abstained, and ranked citations."""
+    return {
+        "question": answer.question,
+        "mode": answer.mode.value,
+        "abstained": answer.abstained,
+        "answerability": round(answer.answerability, 4),
+        "threshold": answer.threshold,
+        "citations": [citation_to_json(c) for c in answer.citations],
+    }
+
+
+def citation_to_json(citation: Citation) -> dict[str, Any]:
+    """One citation with its provenance, exact offsets, context and ranking evidence."""
+    s = citation.sentence
+    e = citation.evidence
+    return {
+        "rank": citation.rank,
+        "doc_id": s.doc_id,
+        "title": citation.title,
+        "source": citation.source,
+        "text": s.text,
+        "start": s.start,
+        "end": s.end,
+        "sentence_index": s.index,
+        "score": round(citation.score, 6),
+        "context_before": citation.context_before,
+        "context_after": citation.context_after,
+        "evidence": {
+            "fused_score": round(e.fused_score, 6),
+            "bm25_score": None if e.bm25_score is None else round(e.bm25_score, 4),
+            "bm25_rank": e.bm25_rank,
+            "dense_score": None if e.dense_score is None else round(e.dense_score, 4),
+            "dense_rank": e.dense_rank,
+            "matched_terms": list(e.matched_terms),
+        },
+    }
+
+
+def answer_to_text(answer: Answer) -> str:
+    """Plain text for a terminal: numbered citations with title, offsets and score."""
+    lines = []
+    if answer.abstained:
+        lines.append(f"{NOT_FOUND} (answerability {answer.answerability:.2f} < {answer.threshold})")
+        if answer.citations:
+            lines.append("Closest sentences, not an answer:")
+    for c in answer.citations:
+        lines.append(f"[{c.rank}] {c.text}")
+        lines.append(f"    — {c.title} ({c.source}, chars {c.sentence.start}-{c.sentence.end}, score {c.score:.4f})")
+    return "\n".join(lines)
+
+
+def answer_to_markdown(answer: Answer) -> str:
+    """Markdown for the chat; document text is HTML-escaped so it always shows as text."""
+    parts = []
+    if answer.abstained:
+        parts.append(
+            f"**{NOT_FOUND}** No sentence is close enough to the question "
+            f"(answerability {answer.answerability:.2f}, threshold {answer.threshold}). "
+            "Try rephrasing with words the article uses."
+        )
+        if answer.citations:
+            parts.append("<details><summary>Closest sentences (not an answer)</summary>\n")
+            parts.extend(_citation_markdown(c) for c in answer.citations)
+            parts.append("</details>")
+        return "\n\n".join(parts)
+    parts.extend(_citation_markdown(c) for c in answer.citations)
+    return "\n\n".join(parts)
+
+
+def _citation_markdown(c: Citation) -> str:
+    return (
+        f"**[{c.rank}]** {_escape(c.text)}  \n"
+        f"<sub>{_escape(c.title)} · chars {c.sentence.start}–{c.sentence.end} · score {c.score:.4f}</sub>"
+    )
+
+
+def _escape(text: str) -> str:
+    # Escape HTML and the Markdown characters that would restyle a quoted sentence.
+    escaped = html.escape(text, quote=False)
+    for char in "\\`*_[]#|~":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped

@@ -1,0 +1,106 @@
+"""BM25 over sentences, backed by bm25s (Lù 2024, "BM25S: Orders of magnitude faster lexical
+search via eager sparse scoring")."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from qa.errors import QAError
+from qa.tokenize import tokenize
+from qa.types import Hit
+
+log = logging.getLogger(__name__)
+
+_PARAMS_FILE = "lexical.json"
+
+
+class LexicalIndex:
+    """BM25 (Lucene variant, k1=1.5, b=0.75) over sentence texts, keyed by sentence ids."""
+
+    def __init__(self, ids: np.ndarray, retriever: object) -> None:
+        self._ids = np.ascontiguousarray(ids, dtype=np.int64)
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
+        """Index `texts` under `ids`."""
+        import bm25s
+
+        retriever = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
+        # bm25s cannot index an empty corpus; a single empty document scores zero everywhere.
+        corpus = [tokenize(t) for t in texts] or [[]]
+        retriever.index(corpus, show_progress=False)
+        return cls(np.asarray(ids, dtype=np.int64), retriever)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """Return up to `k` hits with a positive BM25 score, best first."""
+        return self._search(tokenize(query), k)
+
+    def ceiling(self, query: str) -> float:
+        """The sum of the query terms' IDF, which Lucene BM25 approaches as term frequency grows;
+        dividing by it puts scores in [0, 1) whatever the collection's size.
+
+        A term the collection lacks counts with the largest IDF, so a question whose key words
+        are missing does not look fully matched.
+        """
+        terms = tokenize(query)
+        n = len(self._ids)
+        scores = self._retriever.scores
+        indptr, vocab = scores["indptr"], self._retriever.vocab_dict
+        total = 0.0
+        for term in set(terms):
+            tid = vocab.get(term)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+            total += math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return total or 1.0
+
+    def _search(self, terms: Sequence[str], k: int) -> list[Hit]:
+        if not terms or not len(self._ids):
+            return []
+        scores = self._retriever.get_scores(list(terms))
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [
+            Hit(sentence_id=int(self._ids[i]), score=float(scores[i]), rank=rank)
+            for rank, i in enumerate(top, start=1)
+            if scores[i] > 0
+        ]
+
+    def save(self, folder: Path) -> None:
+        """Write the index into `folder` (numpy arrays and JSON, no pickle)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self._retriever.save(str(folder), show_progress=False)
+        np.save(folder / "ids.npy", self._ids, allow_pickle=False)
+        (folder / _PARAMS_FILE).write_text(json.dumps({"size": len(self._ids)}), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Load an index written by `save`."""
+        import bm25s
+
+        try:
+            params = json.loads((folder / _PARAMS_FILE).read_text(encoding="utf-8"))
+            ids = np.load(folder / "ids.npy", allow_pickle=False)
+            retriever = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+        except (OSError, ValueError) as exc:
+            raise QAError(f"the BM25 index in {folder} is missing or damaged ({exc}); "
+                          "rebuild the store with `qa index`") from exc
+        if len(ids) != params["size"]:
+            raise QAError(f"the BM25 index in {folder} is damaged; rebuild the store with `qa index`")
+        return cls(ids, retriever)
+
+
+def matched_terms(query: str, sentence: str) -> tuple[str, ...]:
+    """The BM25 terms the query and the sentence share, in query order."""
+    sentence_terms = set(tokenize(sentence))
+    return tuple(dict.fromkeys(t for t in tokenize(query) if t in sentence_terms))

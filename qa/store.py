@@ -1,0 +1,128 @@
+"""A store is a folder: a manifest, the documents, sentence spans, the vector and BM25 indexes.
+
+Writes go to a sibling temporary folder that replaces the old store only when complete, so
+an interrupted write leaves the previous store in place.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from embeddings import EmbeddingError, VectorIndex
+from qa.corpus import Corpus
+from qa.errors import QAError
+from qa.lexical import LexicalIndex
+from qa.settings import Settings
+from qa.types import Document
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class StoredIndexes:
+    """Everything a store holds, loaded."""
+
+    settings: Settings
+    dimension: int
+    corpus: Corpus
+    vectors: VectorIndex
+    lexical: LexicalIndex
+
+
+def save_store(folder: Path, stored: StoredIndexes) -> None:
+    """Write `stored` to `folder`, replacing any store there only once the write is complete."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        _write(tmp, stored)
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_store(folder: Path) -> StoredIndexes:
+    """Load a store written by `save_store`.
+
+    Raises:
+        QAError: The folder is not a store, is of another format version, or is damaged.
+    """
+    folder = Path(folder)
+    manifest = _read_manifest(folder)
+    try:
+        documents = [Document(**d) for d in _read_jsonl(folder / "documents.jsonl")]
+        spans = [(s["doc_id"], s["start"], s["end"]) for s in _read_jsonl(folder / "sentences.jsonl")]
+        corpus = Corpus.from_spans(documents, spans)
+        vectors = VectorIndex.load(folder / "vectors")
+    except (OSError, KeyError, TypeError, ValueError, EmbeddingError) as exc:
+        raise QAError(f"the store {folder} is damaged ({exc}); rebuild it with `qa index`") from exc
+    lexical = LexicalIndex.load(folder / "bm25")
+    if not len(vectors) == len(lexical) == len(corpus.sentences):
+        raise QAError(
+            f"the store {folder} is inconsistent ({len(corpus.sentences)} sentences, "
+            f"{len(vectors)} vectors, {len(lexical)} BM25 entries); rebuild it with `qa index`"
+        )
+    return StoredIndexes(
+        Settings.from_json(manifest["settings"]), int(manifest["dimension"]), corpus, vectors, lexical
+    )
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise QAError(f"{folder} is not a store (no {MANIFEST}); create one with `qa index PATH --store {folder}`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise QAError(f"the manifest {path} is unreadable ({exc}); rebuild the store with `qa index`") from exc
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise QAError(
+            f"the store {folder} has format version {version}; this version of qa reads version "
+            f"{FORMAT_VERSION}. Rebuild it with `qa index` or use the qa version that wrote it."
+        )
+    return manifest
+
+
+def _write(folder: Path, stored: StoredIndexes) -> None:
+    corpus = stored.corpus
+    _write_jsonl(folder / "documents.jsonl", (d.__dict__ for d in corpus.documents.values()))
+    _write_jsonl(
+        folder / "sentences.jsonl",
+        ({"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in corpus.sentences),
+    )
+    stored.vectors.save(folder / "vectors")
+    stored.lexical.save(folder / "bm25")
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "embedder": stored.settings.embedder,
+        "dimension": stored.dimension,
+        "documents": len(corpus.documents),
+        "sentences": len(corpus.sentences),
+        "settings": stored.settings.to_json(),
+    }
+    # The manifest goes last: a folder without one is never taken for a store.
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def _write_jsonl(path: Path, rows: object) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:  # type: ignore[attr-defined]
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]

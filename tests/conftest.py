@@ -1,0 +1,51 @@
+"""Shared fixtures: a deterministic fake embedder so unit tests run offline and fast."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pytest
+
+from embeddings import normalize_rows
+from qa.tokenize import tokenize
+
+SAMPLE = Path(__file__).resolve().parents[1] / "qa" / "data" / "yangtze-river-delta-industrial-chains.txt"
+
+
+class FakeEmbedder:
+    """Hashes each BM25 term into one of `dimension` buckets: texts sharing words are similar."""
+
+    name = "fake-hash-embedder"
+
+    def __init__(self, dimension: int = 64) -> None:
+        self.dimension = dimension
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for term in tokenize(text) or ["<empty>"]:
+                bucket = int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dimension
+                matrix[row, bucket] += 1.0
+        return normalize_rows(matrix)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():  # noqa: ANN201
+    from embeddings import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def sample_assistant(real_embedder, tmp_path_factory):  # noqa: ANN001, ANN201
+    from qa import Assistant
+
+    return Assistant.sample(tmp_path_factory.mktemp("cache"), embedder=real_embedder)

@@ -1,0 +1,130 @@
+import json
+
+import pytest
+
+from qa import Assistant, Mode, QAError, Settings
+from tests.conftest import SAMPLE
+
+TEXTS = [
+    "Solar farms\n\nThe Nevada solar farm opened in 2021. It powers 90,000 homes. Dr. Lee runs it.",
+    "River report\n\nThe Yangtze River floods every summer. Engineers built the Three Gorges Dam.",
+]
+
+
+@pytest.fixture
+def assistant(fake_embedder) -> Assistant:  # noqa: ANN001
+    return Assistant.from_texts(TEXTS, Settings(abstain_threshold=0.2), embedder=fake_embedder)
+
+
+def test_citations_point_at_exact_document_offsets(assistant: Assistant) -> None:
+    answer = assistant.ask("Who runs the solar farm?", k=3)
+    assert not answer.abstained and [c.rank for c in answer.citations] == [1, 2, 3]
+    for c in answer.citations:
+        document = assistant.corpus.documents[c.doc_id]
+        assert document.text[c.sentence.start : c.sentence.end] == c.text
+    assert answer.citations[0].title == "Solar farms"
+
+
+def test_citation_carries_neighbours_as_context(assistant: Assistant) -> None:
+    best = assistant.ask("How many homes does it power?", k=1, mode="bm25").citations[0]
+    assert best.text == "It powers 90,000 homes."
+    assert best.context_before == "The Nevada solar farm opened in 2021."
+    assert best.context_after == "Dr. Lee runs it."
+
+
+def test_each_mode_ranks_and_explains(assistant: Assistant) -> None:
+    for mode in Mode:
+        answer = assistant.ask("When did the Nevada solar farm open?", k=2, mode=mode)
+        assert answer.mode == mode and answer.citations[0].text == "The Nevada solar farm opened in 2021."
+    evidence = assistant.ask("When did the Nevada solar farm open?", mode="hybrid").citations[0].evidence
+    assert evidence.bm25_rank == 1 and evidence.dense_rank == 1 and "nevada" in evidence.matched_terms
+
+
+def test_unrelated_question_abstains_below_threshold(assistant: Assistant) -> None:
+    answer = assistant.ask("What is the capital of France?")
+    assert answer.abstained and answer.best is None and answer.answerability < 0.2
+
+
+def test_bad_questions_and_settings_say_how_to_fix_them(assistant: Assistant) -> None:
+    with pytest.raises(QAError, match="empty"):
+        assistant.ask("   ")
+    with pytest.raises(QAError, match="shorten"):
+        assistant.ask("why " * 1000)
+    with pytest.raises(QAError, match="k=0"):
+        assistant.ask("solar", k=0)
+    with pytest.raises(QAError, match="unknown mode"):
+        assistant.ask("solar", mode="magic")
+    with pytest.raises(QAError, match="k=5 is larger than depth=2"):
+        Settings(k=5, depth=2)
+
+
+def test_duplicate_documents_are_indexed_once(fake_embedder) -> None:  # noqa: ANN001
+    assistant = Assistant.from_texts([TEXTS[0], TEXTS[0]], embedder=fake_embedder)
+    assert len(assistant.corpus.documents) == 1
+
+
+def test_save_load_round_trip_gives_the_same_answers(assistant: Assistant, fake_embedder, tmp_path) -> None:  # noqa: ANN001
+    assistant.save(tmp_path / "store")
+    loaded = Assistant.load(tmp_path / "store", embedder=fake_embedder)
+    for question in ["Who runs the solar farm?", "What did engineers build?"]:
+        assert loaded.ask(question) == assistant.ask(question)
+    assert loaded.settings == assistant.settings
+
+
+def test_loading_a_store_of_a_newer_format_fails_clearly(assistant: Assistant, fake_embedder, tmp_path) -> None:  # noqa: ANN001
+    assistant.save(tmp_path / "store")
+    manifest = tmp_path / "store" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["format_version"] = 99
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(QAError, match="format version 99"):
+        Assistant.load(tmp_path / "store", embedder=fake_embedder)
+
+
+def test_loading_a_store_with_a_missing_index_fails_clearly(assistant: Assistant, fake_embedder, tmp_path) -> None:  # noqa: ANN001
+    assistant.save(tmp_path / "store")
+    (tmp_path / "store" / "vectors" / "vectors.faiss").unlink()
+    with pytest.raises(QAError, match="rebuild it with `qa index`"):
+        Assistant.load(tmp_path / "store", embedder=fake_embedder)
+    with pytest.raises(QAError, match="not a store"):
+        Assistant.load(tmp_path / "nothing", embedder=fake_embedder)
+
+
+def test_loading_with_an_embedder_of_another_dimension_fails(assistant: Assistant, tmp_path) -> None:  # noqa: ANN001
+    from tests.conftest import FakeEmbedder
+
+    assistant.save(tmp_path / "store")
+    with pytest.raises(QAError, match="64-d vectors"):
+        Assistant.load(tmp_path / "store", embedder=FakeEmbedder(dimension=32))
+
+
+def test_sample_store_is_built_once_then_reused(fake_embedder, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    first = Assistant.sample(tmp_path, embedder=fake_embedder)
+    assert len(first.corpus.sentences) == 11
+    built = list(tmp_path.glob("sample-*"))
+    monkeypatch.setattr(fake_embedder, "embed", _refuse_sentence_batches(fake_embedder.embed))
+    second = Assistant.sample(tmp_path, embedder=fake_embedder)
+    assert list(tmp_path.glob("sample-*")) == built
+    assert second.ask("Who directs the alliance?") == first.ask("Who directs the alliance?")
+    assert second.corpus.documents[first.corpus.sentences[0].doc_id].text == SAMPLE.read_text(encoding="utf-8")
+
+
+def _refuse_sentence_batches(embed):  # noqa: ANN001, ANN202
+    def embed_one_question_at_most(texts):  # noqa: ANN001, ANN202
+        assert len(texts) == 1, "the cached sample store was re-embedded"
+        return embed(texts)
+
+    return embed_one_question_at_most
+
+
+def test_from_paths_reads_folders_and_rejects_unknown_types(fake_embedder, tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "docs" / "sub").mkdir(parents=True)
+    (tmp_path / "docs" / "a.txt").write_text(TEXTS[0], encoding="utf-8")
+    (tmp_path / "docs" / "sub" / "b.md").write_text(TEXTS[1], encoding="utf-8")
+    (tmp_path / "docs" / "skip.bin").write_bytes(b"\x00\x01")
+    assistant = Assistant.from_paths([tmp_path / "docs"], embedder=fake_embedder)
+    assert sorted(d.title for d in assistant.corpus.documents.values()) == ["River report", "Solar farms"]
+    with pytest.raises(QAError, match="unsupported file type .bin"):
+        Assistant.from_paths([tmp_path / "docs" / "skip.bin"], embedder=fake_embedder)
+    with pytest.raises(QAError, match="does not exist"):
+        Assistant.from_paths([tmp_path / "missing.txt"], embedder=fake_embedder)

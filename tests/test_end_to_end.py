@@ -1,0 +1,93 @@
+"""What users see, with the real default model on the bundled sample article."""
+
+import json
+import socket
+
+import pytest
+
+from qa.cli import main
+
+pytestmark = pytest.mark.slow
+
+DIRECTORS = "China Pharmaceutical University"
+
+
+def test_who_directs_the_biomedical_alliance_cites_the_director_sentence(sample_assistant) -> None:  # noqa: ANN001
+    answer = sample_assistant.ask("Who directs the biomedical alliance?")
+    assert not answer.abstained
+    assert DIRECTORS in answer.citations[0].text and answer.citations[0].rank == 1
+
+
+def test_question_the_article_cannot_answer_abstains_but_shows_the_closest(sample_assistant) -> None:  # noqa: ANN001
+    answer = sample_assistant.ask("What is the capital of France?")
+    assert answer.abstained and answer.best is None
+    assert answer.answerability < answer.threshold and len(answer.citations) == 3
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which company is a director unit of the alliance?", "Geely Holding Group"),
+        ("What does the industrial chain alliance aim to forge?", "forge a global competitive"),
+        ("What was signed to serve the Hangzhou Asian Games?", "Hangzhou Asian Games"),
+    ],
+)
+def test_questions_the_article_answers_are_answered(sample_assistant, question, expected) -> None:  # noqa: ANN001
+    answer = sample_assistant.ask(question)
+    assert not answer.abstained and expected in answer.citations[0].text
+
+
+def test_cli_ask_json_over_the_sample(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path))
+    assert main(["ask", "Who directs the biomedical alliance?", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["question"] == "Who directs the biomedical alliance?" and out["abstained"] is False
+    first = out["citations"][0]
+    assert DIRECTORS in first["text"] and {"doc_id", "title", "start", "end", "score"} <= set(first)
+    assert main(["ask", "What is the capital of France?", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["abstained"] is True
+
+
+def test_cli_index_then_ask_a_store(tmp_path, capsys) -> None:  # noqa: ANN001
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "farm.txt").write_text("Solar farm\n\nThe Nevada solar farm opened in 2021. It powers 90,000 homes.")
+    assert main(["index", str(docs), "--store", str(tmp_path / "store"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["sentences"] == 3
+    assert main(["ask", "How many homes does the farm power?", "--store", str(tmp_path / "store"), "--k", "1"]) == 0
+    assert "[1] It powers 90,000 homes." in capsys.readouterr().out
+
+
+def test_cli_errors_are_one_clear_line(tmp_path, capsys) -> None:  # noqa: ANN001
+    assert main(["ask", "anything", "--store", str(tmp_path / "missing")]) == 2
+    assert "is not a store" in capsys.readouterr().err
+    assert main(["index", str(tmp_path / "nope.txt"), "--store", str(tmp_path / "s")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_missing_model_fails_fast_with_a_clear_message(tmp_path) -> None:  # noqa: ANN001
+    from embeddings import EmbeddingError, SentenceTransformerEmbedder
+
+    with pytest.raises(EmbeddingError, match="runs offline"):
+        SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))
+    with pytest.raises(EmbeddingError, match="runs offline"):
+        SentenceTransformerEmbedder("some-org/model-that-is-not-cached")
+
+
+def test_running_app_answers_through_gradio_client(sample_assistant) -> None:  # noqa: ANN001
+    from gradio_client import Client
+
+    from app import build_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = build_app(sample_assistant)
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        result = client.predict("Who directs the biomedical alliance?", 3, "hybrid", api_name="/ask")
+        assert result["abstained"] is False and DIRECTORS in result["citations"][0]["text"]
+        assert client.predict("What is the capital of France?", 3, "hybrid", api_name="/ask")["abstained"] is True
+    finally:
+        demo.close()

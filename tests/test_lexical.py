@@ -1,0 +1,52 @@
+import math
+
+from qa.lexical import LexicalIndex, matched_terms
+from qa.tokenize import tokenize
+
+DOCS = [
+    "The alliance is directed by China Pharmaceutical University.",
+    "Shanghai hosts the integrated circuit industry association.",
+    "Geely Holding Group leads the automobile alliance.",
+    "Rain fell in Hangzhou all week.",
+]
+
+
+def test_tokenize_stems_drops_stopwords_and_bigrams_chinese() -> None:
+    assert tokenize("The universities are running") == ["universiti", "run"]
+    assert tokenize("中国药科大学") == ["中国", "国药", "药科", "科大", "大学"]
+    assert tokenize("No. 5") == ["5"]
+
+
+def test_bm25_scores_match_the_lucene_formula() -> None:
+    index = LexicalIndex.build(range(len(DOCS)), DOCS)
+    hits = index.search("Geely", 4)
+    assert [h.sentence_id for h in hits] == [2]
+    # Lucene BM25: idf = ln(1 + (N - n + 0.5) / (n + 0.5)); tf = 1, k1 = 1.5, b = 0.75.
+    lengths = [len(tokenize(d)) for d in DOCS]
+    avg = sum(lengths) / len(lengths)
+    idf = math.log(1 + (4 - 1 + 0.5) / (1 + 0.5))
+    expected = idf * 1 / (1 + 1.5 * (1 - 0.75 + 0.75 * lengths[2] / avg))
+    assert math.isclose(hits[0].score, expected, rel_tol=1e-5)
+
+
+def test_bm25_ranks_by_shared_terms_and_skips_unmatched() -> None:
+    hits = LexicalIndex.build(range(len(DOCS)), DOCS).search("Which alliance does Geely lead?", 10)
+    assert hits[0].sentence_id == 2 and {h.sentence_id for h in hits} == {0, 2}
+    assert [h.rank for h in hits] == [1, 2]
+
+
+def test_bm25_save_load_round_trip(tmp_path) -> None:  # noqa: ANN001
+    index = LexicalIndex.build([10, 11, 12, 13], DOCS)
+    index.save(tmp_path / "bm25")
+    loaded = LexicalIndex.load(tmp_path / "bm25")
+    assert loaded.search("integrated circuit", 3) == index.search("integrated circuit", 3)
+    assert loaded.search("integrated circuit", 3)[0].sentence_id == 11
+
+
+def test_stopword_only_question_finds_nothing() -> None:
+    assert LexicalIndex.build(range(len(DOCS)), DOCS).search("What is it?", 5) == []
+
+
+def test_matched_terms_are_the_shared_stems() -> None:
+    assert matched_terms("Who directs the alliance?", DOCS[0]) == ("direct", "allianc")
+    assert tokenize("Director") == ["director", "direct"]
