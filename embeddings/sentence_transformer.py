@@ -54,12 +54,25 @@ class SentenceTransformerEmbedder:
         """Embed texts into unit-length float32 rows."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        chunk = 16 * self.batch_size
+        if not self.show_progress or len(texts) <= chunk:
+            return self._encode(texts)
+        from tqdm import tqdm
+
+        parts = []
+        with tqdm(total=len(texts), desc="embedding", unit=" sentences") as bar:
+            for start in range(0, len(texts), chunk):
+                parts.append(self._encode(texts[start : start + chunk]))
+                bar.update(len(parts[-1]))
+        return np.vstack(parts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._model.encode(
             list(texts),
             batch_size=self.batch_size,
             convert_to_numpy=True,
             normalize_embeddings=True,
-            show_progress_bar=self.show_progress and len(texts) > self.batch_size,
+            show_progress_bar=False,
         )
         return normalize_rows(vectors)
 

@@ -26,6 +26,14 @@ def configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     for ours in ("qa", "embeddings"):
         logging.getLogger(ours).setLevel(logging.INFO if verbose else logging.WARNING)
+    import bm25s  # noqa: F401 - it sets its own logger to DEBUG on import; quiet it after that
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    # transformers draws a "Loading weights" bar on every model load; it is noise in a CLI.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--corpus", nargs="+", help="documents a JSONL set asks about (default: sample)")
     ev.add_argument("--mode", choices=(*MODES, "all"), default="hybrid")
     ev.add_argument("--model", default=None, help="sentence-transformers model name or folder")
+    ev.add_argument("--fusion", choices=("linear", "rrf"), default="linear", help="how hybrid mode fuses")
     ev.add_argument("--latency-sample", type=int, default=300, help="questions timed end to end per mode")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.add_argument("--details", type=Path, help="write one JSON line per question and mode here")
@@ -130,7 +139,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     documents = read_documents(args.corpus or [SAMPLE_PATH])
     eval_set = load_eval_set(args.file, documents)
-    settings = _settings(args.model)
+    settings = _settings(args.model).with_(fusion=args.fusion)
     embedder = SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
     assistant = Assistant.from_corpus(eval_set.corpus, settings, embedder)
     modes = list(Mode) if args.mode == "all" else [Mode(args.mode)]

@@ -91,3 +91,22 @@ def test_running_app_answers_through_gradio_client(sample_assistant) -> None:  #
         assert client.predict("What is the capital of France?", 3, "hybrid", api_name="/ask")["abstained"] is True
     finally:
         demo.close()
+
+
+def test_cli_eval_jsonl_over_the_sample_reports_every_mode(tmp_path, capsys) -> None:  # noqa: ANN001
+    questions = [
+        {"id": "1", "question": "Who directs the biomedical alliance?", "answers": ["China Pharmaceutical University"]},
+        {"id": "2", "question": "What was signed to serve the Hangzhou Asian Games?", "answers": ["Hangzhou Asian Games"]},
+        {"id": "3", "question": "What is the capital of France?", "answers": []},
+    ]
+    path = tmp_path / "sample.jsonl"
+    path.write_text("\n".join(json.dumps(q) for q in questions) + "\n")
+    details = tmp_path / "details.jsonl"
+    assert main(["eval", str(path), "--mode", "all", "--json", "--details", str(details)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["questions"] == 3 and set(report["results"]) == {"hybrid", "bm25", "dense"}
+    hybrid = report["results"]["hybrid"]
+    assert hybrid["mrr"] == 1.0 and hybrid["answer_hit@1"] == 1.0
+    assert hybrid["abstention_precision"] == 1.0 and hybrid["abstention_recall"] == 1.0
+    assert {"recall@1", "recall@5", "recall@10", "latency_ms_p50", "latency_ms_p95"} <= set(hybrid)
+    assert len(details.read_text().splitlines()) == 9
