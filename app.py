@@ -35,12 +35,17 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
 
-    def respond(question: str, history: list[dict[str, str]], k: float, mode: str) -> tuple[str, list[dict[str, str]]]:
+    def respond(
+        question: str, history: list[dict[str, str]], k: float, mode: str
+    ) -> tuple[str, list[dict[str, str]]]:
         try:
             answer = assistant.ask(question, k=int(k), mode=mode)
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
-        turn = [{"role": "user", "content": question}, {"role": "assistant", "content": answer_to_markdown(answer)}]
+        turn = [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer_to_markdown(answer)},
+        ]
         return "", [*history, *turn]
 
     titles = ", ".join(sorted({d.title for d in assistant.corpus.documents.values()}))
@@ -52,7 +57,9 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         )
         chat = gr.Chatbot(label="Answers", height=480, sanitize_html=True, feedback_options=None)
         with gr.Row():
-            question = gr.Textbox(placeholder="Ask a question about the documents", show_label=False, scale=5)
+            question = gr.Textbox(
+                placeholder="Ask a question about the documents", show_label=False, scale=5
+            )
             send = gr.Button("Ask", variant="primary", scale=1)
         with gr.Accordion("Settings", open=False):
             k = gr.Slider(1, 10, value=assistant.settings.k, step=1, label="Citations")
@@ -79,9 +86,13 @@ def serve(store: Path | None = None, host: str = "127.0.0.1", port: int | None =
 def main() -> None:
     """`python app.py [--store DIR] [--host H] [--port P]`."""
     parser = argparse.ArgumentParser(description="Chat with cited answers from your documents.")
-    parser.add_argument("--store", type=Path, help="store folder (default: the bundled sample article)")
+    parser.add_argument(
+        "--store", type=Path, help="store folder (default: the bundled sample article)"
+    )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860")
+    parser.add_argument(
+        "--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860"
+    )
     args = parser.parse_args()
     configure_logging(verbose=True)
     serve(args.store, args.host, args.port)

@@ -3,6 +3,7 @@
 # (.venv), reinstalling only when pyproject.toml changed.
 #   ./dev.sh app     chat UI over the bundled sample article (prints its local URL)
 #   ./dev.sh test    the test suite
+#   ./dev.sh lint    ruff and mypy
 #   ./dev.sh qa ...  the qa command line, e.g. ./dev.sh qa ask "Who directs the biomedical alliance?"
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,6 +27,8 @@ export HF_HUB_OFFLINE=1
 case "${1:-}" in
     app)  shift; exec "$VENV/bin/python" app.py "$@" ;;
     test) shift; exec "$VENV/bin/python" -m pytest -q "$@" ;;
+    lint) "$VENV/bin/ruff" check qa embeddings app.py tests scripts
+          exec "$VENV/bin/mypy" --ignore-missing-imports qa embeddings app.py ;;
     qa)   shift; exec "$VENV/bin/qa" "$@" ;;
-    *)    echo "usage: ./dev.sh app | test | qa ARGS..." >&2; exit 2 ;;
+    *)    echo "usage: ./dev.sh app | test | lint | qa ARGS..." >&2; exit 2 ;;
 esac

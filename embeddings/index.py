@@ -37,7 +37,9 @@ class VectorIndex:
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         vectors = self._check_vectors(vectors)
         if len(ids) != len(vectors):
-            raise EmbeddingError(f"{len(ids)} ids for {len(vectors)} vectors; pass one id per vector")
+            raise EmbeddingError(
+                f"{len(ids)} ids for {len(vectors)} vectors; pass one id per vector"
+            )
         if len(np.unique(ids)) != len(ids):
             raise EmbeddingError("ids must be unique within one add() call")
         if len(self) and np.isin(ids, self.ids()).any():
@@ -82,7 +84,11 @@ class VectorIndex:
 
         folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self._index, str(folder / _INDEX_FILE))
-        manifest = {"format_version": FORMAT_VERSION, "dimension": self.dimension, "size": len(self)}
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "dimension": self.dimension,
+            "size": len(self),
+        }
         (folder / _MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
 
     @classmethod
@@ -100,9 +106,14 @@ class VectorIndex:
                 f"this version reads format {FORMAT_VERSION}; rebuild it with `qa index`"
             )
         index = cls(int(manifest["dimension"]))
-        index._index = faiss.read_index(str(folder / _INDEX_FILE))
+        loaded = faiss.read_index(str(folder / _INDEX_FILE))
+        if not isinstance(loaded, faiss.IndexIDMap2):
+            raise EmbeddingError(f"{folder} holds an index without ids; rebuild it with `qa index`")
+        index._index = loaded
         if len(index) != manifest["size"] or index._index.d != index.dimension:
-            raise EmbeddingError(f"the vector index in {folder} is damaged; rebuild it with `qa index`")
+            raise EmbeddingError(
+                f"the vector index in {folder} is damaged; rebuild it with `qa index`"
+            )
         return index
 
     def _check_vectors(self, vectors: np.ndarray) -> np.ndarray:

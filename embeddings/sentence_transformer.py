@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -43,7 +43,9 @@ class SentenceTransformerEmbedder:
         show_progress: Show a progress bar while embedding many texts.
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, show_progress: bool = False) -> None:
+    def __init__(
+        self, model: str = DEFAULT_MODEL, batch_size: int = 64, show_progress: bool = False
+    ) -> None:
         self.name = model
         self.batch_size = batch_size
         self.show_progress = show_progress

@@ -5,4 +5,15 @@ from qa.errors import QAError
 from qa.settings import Settings
 from qa.types import Answer, Citation, Document, Evidence, Fusion, Mode, Sentence
 
-__all__ = ["Answer", "Assistant", "Citation", "Document", "Evidence", "Fusion", "Mode", "QAError", "Sentence", "Settings"]
+__all__ = [
+    "Answer",
+    "Assistant",
+    "Citation",
+    "Document",
+    "Evidence",
+    "Fusion",
+    "Mode",
+    "QAError",
+    "Sentence",
+    "Settings",
+]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -48,7 +48,10 @@ class Assistant:
 
     @classmethod
     def from_documents(
-        cls, documents: Iterable[Document], settings: Settings = Settings(), embedder: Embedder | None = None
+        cls,
+        documents: Iterable[Document],
+        settings: Settings = Settings(),
+        embedder: Embedder | None = None,
     ) -> Assistant:
         """Index documents in memory.
 
@@ -65,7 +68,9 @@ class Assistant:
     ) -> Assistant:
         """Embed and index an already split corpus."""
         if not corpus.sentences:
-            raise QAError("the documents contain no text to index; add documents with sentences in them")
+            raise QAError(
+                "the documents contain no text to index; add documents with sentences in them"
+            )
         embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
         texts = [s.text for s in corpus.sentences]
         ids = np.arange(len(texts), dtype=np.int64)
@@ -77,7 +82,10 @@ class Assistant:
 
     @classmethod
     def from_paths(
-        cls, paths: Sequence[str | Path], settings: Settings = Settings(), embedder: Embedder | None = None
+        cls,
+        paths: Sequence[str | Path],
+        settings: Settings = Settings(),
+        embedder: Embedder | None = None,
     ) -> Assistant:
         """Index the text files at `paths` (folders are searched recursively)."""
         return cls.from_documents(read_documents(paths), settings, embedder)
@@ -110,11 +118,17 @@ class Assistant:
     def save(self, store: str | Path) -> None:
         """Write the collection and its indexes to the folder `store` (atomically)."""
         r = self.retriever
-        save_store(Path(store), StoredIndexes(self.settings, r.vectors.dimension, self.corpus, r.vectors, r.lexical))
+        save_store(
+            Path(store),
+            StoredIndexes(self.settings, r.vectors.dimension, self.corpus, r.vectors, r.lexical),
+        )
 
     @classmethod
     def sample(
-        cls, cache_dir: str | Path | None = None, settings: Settings = Settings(), embedder: Embedder | None = None
+        cls,
+        cache_dir: str | Path | None = None,
+        settings: Settings = Settings(),
+        embedder: Embedder | None = None,
     ) -> Assistant:
         """The assistant over the bundled sample article, built once and cached under `cache_dir`
         (default `~/.cache/qa-assistant`)."""
@@ -142,26 +156,42 @@ class Assistant:
         """
         question, k, mode = self._check(question, k, mode)
         retrieval = self.retrieve(question, mode)
-        return make_answer(self.corpus, question, mode, retrieval, k, self.threshold, self.settings.context_sentences)
+        return make_answer(
+            self.corpus,
+            question,
+            mode,
+            retrieval,
+            k,
+            self.threshold,
+            self.settings.context_sentences,
+        )
 
-    def retrieve(self, question: str, mode: Mode, query_vector: np.ndarray | None = None) -> Retrieval:
+    def retrieve(
+        self, question: str, mode: Mode, query_vector: np.ndarray | None = None
+    ) -> Retrieval:
         """The ranking behind an answer (up to `settings.depth` sentences) and its best similarity."""
         depth = min(self.settings.depth, len(self.corpus.sentences))
         return self.retriever.retrieve(question, mode, depth, query_vector)
 
-    def _check(self, question: str, k: int | None, mode: Mode | str | None) -> tuple[str, int, Mode]:
+    def _check(
+        self, question: str, k: int | None, mode: Mode | str | None
+    ) -> tuple[str, int, Mode]:
         question = " ".join(question.split()) if isinstance(question, str) else ""
         if not question:
             raise QAError("the question is empty; type a question about your documents")
         if len(question) > MAX_QUESTION_CHARS:
-            raise QAError(f"the question has {len(question)} characters; shorten it to at most {MAX_QUESTION_CHARS}")
+            raise QAError(
+                f"the question has {len(question)} characters; shorten it to at most {MAX_QUESTION_CHARS}"
+            )
         k = self.settings.k if k is None else k
         if k < 1 or k > self.settings.depth:
             raise QAError(f"k={k} is out of range; choose 1 to {self.settings.depth}")
         try:
             mode = Mode(mode or self.settings.mode)
         except ValueError:
-            raise QAError(f"unknown mode {mode!r}; choose one of {', '.join(m.value for m in Mode)}") from None
+            raise QAError(
+                f"unknown mode {mode!r}; choose one of {', '.join(m.value for m in Mode)}"
+            ) from None
         return question, k, mode
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from embeddings.sentence_transformer import resolve_model_path
@@ -19,11 +19,13 @@ class Calibration:
     provenance: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table() -> dict[str, Calibration]:
     raw = json.loads(resources.files("qa").joinpath("data/calibration.json").read_text("utf-8"))
     return {
-        entry["embedder"]: Calibration(entry["embedder"], float(entry["threshold"]), entry["provenance"])
+        entry["embedder"]: Calibration(
+            entry["embedder"], float(entry["threshold"]), entry["provenance"]
+        )
         for entry in raw["calibrations"]
     }
 

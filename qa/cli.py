@@ -8,8 +8,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 MODES = ("hybrid", "bm25", "dense")
 
@@ -42,8 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)
     # Never reach a model hub at run time: a missing model must fail fast with a clear message.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from qa.errors import QAError
     from embeddings import EmbeddingError
+    from qa.errors import QAError
 
     try:
         return args.run(args)
@@ -53,20 +53,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa", description="Extractive, citation-first question answering.")
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Extractive, citation-first question answering."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     index = commands.add_parser("index", help="index text files or folders into a store")
     index.add_argument("paths", nargs="+", help=".txt/.md files or folders (searched recursively)")
-    index.add_argument("--store", required=True, type=Path, help="store folder to create or replace")
+    index.add_argument(
+        "--store", required=True, type=Path, help="store folder to create or replace"
+    )
     index.add_argument("--model", default=None, help="sentence-transformers model name or folder")
     index.add_argument("--json", action="store_true", help="print a JSON summary, no progress bar")
     index.set_defaults(run=_index)
 
     ask = commands.add_parser("ask", help="answer a question with cited sentences")
     ask.add_argument("question")
-    ask.add_argument("--store", type=Path, help="store folder (default: the bundled sample article)")
+    ask.add_argument(
+        "--store", type=Path, help="store folder (default: the bundled sample article)"
+    )
     ask.add_argument("--k", type=int, default=3, help="number of citations (default 3)")
     ask.add_argument("--mode", choices=MODES, default="hybrid")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
@@ -74,17 +80,25 @@ def _parser() -> argparse.ArgumentParser:
 
     ev = commands.add_parser("eval", help="measure retrieval on a question set")
     ev.add_argument("file", type=Path, help="JSONL question set, SQuAD JSON or ReQA-style JSON")
-    ev.add_argument("--corpus", nargs="+", help="documents a JSONL set asks about (default: sample)")
+    ev.add_argument(
+        "--corpus", nargs="+", help="documents a JSONL set asks about (default: sample)"
+    )
     ev.add_argument("--mode", choices=(*MODES, "all"), default="hybrid")
     ev.add_argument("--model", default=None, help="sentence-transformers model name or folder")
-    ev.add_argument("--fusion", choices=("linear", "rrf"), default="linear", help="how hybrid mode fuses")
-    ev.add_argument("--latency-sample", type=int, default=300, help="questions timed end to end per mode")
+    ev.add_argument(
+        "--fusion", choices=("linear", "rrf"), default="linear", help="how hybrid mode fuses"
+    )
+    ev.add_argument(
+        "--latency-sample", type=int, default=300, help="questions timed end to end per mode"
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.add_argument("--details", type=Path, help="write one JSON line per question and mode here")
     ev.set_defaults(run=_eval)
 
     serve = commands.add_parser("serve", help="start the chat UI")
-    serve.add_argument("--store", type=Path, help="store folder (default: the bundled sample article)")
+    serve.add_argument(
+        "--store", type=Path, help="store folder (default: the bundled sample article)"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860")
     serve.set_defaults(run=_serve)
@@ -117,8 +131,11 @@ def _index(args: argparse.Namespace) -> int:
         "sentences": len(assistant.corpus.sentences),
         "embedder": settings.embedder,
     }
-    print(json.dumps(summary) if args.json else
-          f"indexed {summary['documents']} documents, {summary['sentences']} sentences into {args.store}")
+    print(
+        json.dumps(summary)
+        if args.json
+        else f"indexed {summary['documents']} documents, {summary['sentences']} sentences into {args.store}"
+    )
     return 0
 
 
@@ -126,7 +143,11 @@ def _ask(args: argparse.Namespace) -> int:
     from qa.formatting import answer_to_json, answer_to_text
 
     answer = _open(args.store).ask(args.question, k=args.k, mode=args.mode)
-    print(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=2) if args.json else answer_to_text(answer))
+    print(
+        json.dumps(answer_to_json(answer), ensure_ascii=False, indent=2)
+        if args.json
+        else answer_to_text(answer)
+    )
     return 0
 
 
@@ -143,7 +164,9 @@ def _eval(args: argparse.Namespace) -> int:
     embedder = SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
     assistant = Assistant.from_corpus(eval_set.corpus, settings, embedder)
     modes = list(Mode) if args.mode == "all" else [Mode(args.mode)]
-    report = evaluate(assistant, eval_set, modes, args.latency_sample, args.details, show_progress=not args.json)
+    report = evaluate(
+        assistant, eval_set, modes, args.latency_sample, args.details, show_progress=not args.json
+    )
     print(json.dumps(report, indent=2) if args.json else _report_table(report))
     return 0
 
@@ -151,9 +174,15 @@ def _eval(args: argparse.Namespace) -> int:
 def _report_table(report: dict) -> str:
     results = report["results"]
     keys = list(next(iter(results.values())).keys())
-    lines = [f"{report['dataset']}: {report['questions']} questions, {report['sentences']} sentences",
-             "| mode | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-    lines += [f"| {mode} | " + " | ".join(f"{m[k]:.3f}" for k in keys) + " |" for mode, m in results.items()]
+    lines = [
+        f"{report['dataset']}: {report['questions']} questions, {report['sentences']} sentences",
+        "| mode | " + " | ".join(keys) + " |",
+        "|---" * (len(keys) + 1) + "|",
+    ]
+    lines += [
+        f"| {mode} | " + " | ".join(f"{m[k]:.3f}" for k in keys) + " |"
+        for mode, m in results.items()
+    ]
     return "\n".join(lines)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from qa.splitting import split_sentences
 from qa.types import Document, Sentence
@@ -58,7 +58,9 @@ class Corpus:
         return cls(by_id, tuple(sentences))
 
     @classmethod
-    def from_spans(cls, documents: Sequence[Document], spans: Iterable[tuple[str, int, int]]) -> Corpus:
+    def from_spans(
+        cls, documents: Sequence[Document], spans: Iterable[tuple[str, int, int]]
+    ) -> Corpus:
         """Rebuild from stored `(doc_id, start, end)` spans, in sentence id order."""
         by_id = {doc.doc_id: doc for doc in documents}
         sentences: list[Sentence] = []
@@ -73,6 +75,10 @@ class Corpus:
     def neighbours(self, sentence: Sentence, width: int) -> tuple[list[Sentence], list[Sentence]]:
         """Up to `width` sentences of the same document before and after `sentence`."""
         sid = sentence.sentence_id
-        before = [s for s in self.sentences[max(0, sid - width) : sid] if s.doc_id == sentence.doc_id]
-        after = [s for s in self.sentences[sid + 1 : sid + 1 + width] if s.doc_id == sentence.doc_id]
+        before = [
+            s for s in self.sentences[max(0, sid - width) : sid] if s.doc_id == sentence.doc_id
+        ]
+        after = [
+            s for s in self.sentences[sid + 1 : sid + 1 + width] if s.doc_id == sentence.doc_id
+        ]
         return before, after

@@ -58,7 +58,9 @@ def answer_to_text(answer: Answer) -> str:
             lines.append("Closest sentences, not an answer:")
     for c in answer.citations:
         lines.append(f"[{c.rank}] {c.text}")
-        lines.append(f"    — {c.title} ({c.source}, chars {c.sentence.start}-{c.sentence.end}, score {c.score:.4f})")
+        lines.append(
+            f"    — {c.title} ({c.source}, chars {c.sentence.start}-{c.sentence.end}, score {c.score:.4f})"
+        )
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ functions for hybrid retrieval", TOIS 2023, who find it beats RRF once scores ar
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from qa.types import Hit
 
@@ -34,7 +34,9 @@ def fuse_rankings(
     return [Hit(sentence_id=sid, score=s, rank=r) for r, (sid, s) in enumerate(ordered, start=1)]
 
 
-def combine_scores(dense: Mapping[int, float], lexical: Mapping[int, float], lexical_weight: float) -> list[Hit]:
+def combine_scores(
+    dense: Mapping[int, float], lexical: Mapping[int, float], lexical_weight: float
+) -> list[Hit]:
     """Fuse by `score(d) = cosine(d) + lexical_weight * normalised_bm25(d)`.
 
     Args:

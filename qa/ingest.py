@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from qa.corpus import make_document
 from qa.errors import QAError
@@ -23,9 +23,7 @@ def read_documents(paths: Iterable[str | Path]) -> list[Document]:
     """
     documents = [read_document(path) for path in _files(paths)]
     if not documents:
-        raise QAError(
-            "no documents found; pass .txt or .md files, or folders that contain some"
-        )
+        raise QAError("no documents found; pass .txt or .md files, or folders that contain some")
     return documents
 
 
@@ -34,9 +32,13 @@ def read_document(path: Path) -> Document:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise QAError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 and retry") from exc
+        raise QAError(
+            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 and retry"
+        ) from exc
     except OSError as exc:
-        raise QAError(f"cannot read {path}: {exc.strerror}; check the path and its permissions") from exc
+        raise QAError(
+            f"cannot read {path}: {exc.strerror}; check the path and its permissions"
+        ) from exc
     return make_document(text, source=str(path))
 
 
@@ -44,7 +46,9 @@ def _files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES)
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+            )
             log.info("%s: %d text files", path, len(found))
             yield from found
         elif path.is_file():

@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.errors import QAError
 from qa.tokenize import tokenize
 from qa.types import Hit
+
+if TYPE_CHECKING:
+    import bm25s
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +27,7 @@ _PARAMS_FILE = "lexical.json"
 class LexicalIndex:
     """BM25 (Lucene variant, k1=1.5, b=0.75) over sentence texts, keyed by sentence ids."""
 
-    def __init__(self, ids: np.ndarray, retriever: object) -> None:
+    def __init__(self, ids: np.ndarray, retriever: bm25s.BM25) -> None:
         self._ids = np.ascontiguousarray(ids, dtype=np.int64)
         self._retriever = retriever
 
@@ -59,7 +63,11 @@ class LexicalIndex:
         total = 0.0
         for term in set(terms):
             tid = vocab.get(term)
-            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+            df = (
+                int(indptr[tid + 1] - indptr[tid])
+                if tid is not None and tid + 1 < len(indptr)
+                else 0
+            )
             total += math.log(1 + (n - df + 0.5) / (df + 0.5))
         return total or 1.0
 
@@ -93,10 +101,14 @@ class LexicalIndex:
             ids = np.load(folder / "ids.npy", allow_pickle=False)
             retriever = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
         except (OSError, ValueError) as exc:
-            raise QAError(f"the BM25 index in {folder} is missing or damaged ({exc}); "
-                          "rebuild the store with `qa index`") from exc
+            raise QAError(
+                f"the BM25 index in {folder} is missing or damaged ({exc}); "
+                "rebuild the store with `qa index`"
+            ) from exc
         if len(ids) != params["size"]:
-            raise QAError(f"the BM25 index in {folder} is damaged; rebuild the store with `qa index`")
+            raise QAError(
+                f"the BM25 index in {folder} is damaged; rebuild the store with `qa index`"
+            )
         return cls(ids, retriever)
 
 

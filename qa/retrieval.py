@@ -71,18 +71,30 @@ class Retriever:
         by_bm25 = {hit.sentence_id: hit for hit in bm25}
         by_dense = {hit.sentence_id: hit for hit in dense}
         ranking = tuple(
-            Ranked(hit.sentence_id, rank, _evidence(hit, by_bm25.get(hit.sentence_id), by_dense.get(hit.sentence_id)))
+            Ranked(
+                hit.sentence_id,
+                rank,
+                _evidence(hit, by_bm25.get(hit.sentence_id), by_dense.get(hit.sentence_id)),
+            )
             for rank, hit in enumerate(fused[:depth], start=1)
         )
         return Retrieval(ranking, best_similarity)
 
-    def _fuse(self, question: str, query_vector: np.ndarray, bm25: list[Hit], dense: list[Hit]) -> list[Hit]:
+    def _fuse(
+        self, question: str, query_vector: np.ndarray, bm25: list[Hit], dense: list[Hit]
+    ) -> list[Hit]:
         settings = self.settings
         if settings.fusion == Fusion.RRF:
-            return fuse_rankings([bm25, dense], (settings.bm25_weight, settings.dense_weight), k=settings.rrf_k)
+            return fuse_rankings(
+                [bm25, dense], (settings.bm25_weight, settings.dense_weight), k=settings.rrf_k
+            )
         cosine = {hit.sentence_id: hit.score for hit in dense}
-        lexical_only = np.array([hit.sentence_id for hit in bm25 if hit.sentence_id not in cosine], dtype=np.int64)
-        cosine.update(zip(lexical_only.tolist(), self.vectors.similarity(query_vector, lexical_only).tolist()))
+        lexical_only = np.array(
+            [hit.sentence_id for hit in bm25 if hit.sentence_id not in cosine], dtype=np.int64
+        )
+        cosine.update(
+            zip(lexical_only.tolist(), self.vectors.similarity(query_vector, lexical_only).tolist())
+        )
         ceiling = self.lexical.ceiling(question)
         lexical = {hit.sentence_id: hit.score / ceiling for hit in bm25}
         return combine_scores(cosine, lexical, settings.lexical_weight)

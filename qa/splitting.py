@@ -11,9 +11,9 @@ re-joined text, so `text[start:end] == sentence` holds by construction.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _CJK = "\u3400-\u9fff\uf900-\ufaff"

@@ -63,7 +63,9 @@ def load_store(folder: Path) -> StoredIndexes:
     manifest = _read_manifest(folder)
     try:
         documents = [Document(**d) for d in _read_jsonl(folder / "documents.jsonl")]
-        spans = [(s["doc_id"], s["start"], s["end"]) for s in _read_jsonl(folder / "sentences.jsonl")]
+        spans = [
+            (s["doc_id"], s["start"], s["end"]) for s in _read_jsonl(folder / "sentences.jsonl")
+        ]
         corpus = Corpus.from_spans(documents, spans)
         vectors = VectorIndex.load(folder / "vectors")
     except (OSError, KeyError, TypeError, ValueError, EmbeddingError) as exc:
@@ -75,18 +77,26 @@ def load_store(folder: Path) -> StoredIndexes:
             f"{len(vectors)} vectors, {len(lexical)} BM25 entries); rebuild it with `qa index`"
         )
     return StoredIndexes(
-        Settings.from_json(manifest["settings"]), int(manifest["dimension"]), corpus, vectors, lexical
+        Settings.from_json(manifest["settings"]),
+        int(manifest["dimension"]),
+        corpus,
+        vectors,
+        lexical,
     )
 
 
 def _read_manifest(folder: Path) -> dict:
     path = folder / MANIFEST
     if not path.is_file():
-        raise QAError(f"{folder} is not a store (no {MANIFEST}); create one with `qa index PATH --store {folder}`")
+        raise QAError(
+            f"{folder} is not a store (no {MANIFEST}); create one with `qa index PATH --store {folder}`"
+        )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise QAError(f"the manifest {path} is unreadable ({exc}); rebuild the store with `qa index`") from exc
+        raise QAError(
+            f"the manifest {path} is unreadable ({exc}); rebuild the store with `qa index`"
+        ) from exc
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
         raise QAError(

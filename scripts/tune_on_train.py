@@ -19,8 +19,8 @@ import gzip
 import hashlib
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embeddings import DEFAULT_MODEL, SentenceTransformerEmbedder  # noqa: E402
 from qa import Assistant, Fusion, Mode, Settings  # noqa: E402
-from qa.evaluation.datasets import _from_squad  # noqa: E402
+from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import ranking_metrics  # noqa: E402
 
 GRID = [
@@ -55,16 +55,22 @@ def main() -> None:
     parser.add_argument("train", type=Path)
     parser.add_argument("--every", type=int, default=6)
     parser.add_argument("--cache", type=Path, default=Path(".qa-cache/tune"))
-    parser.add_argument("--write", action="store_true", help="store the threshold in qa/data/calibration.json")
+    parser.add_argument(
+        "--write", action="store_true", help="store the threshold in qa/data/calibration.json"
+    )
     parser.add_argument("--calibrate-only", action="store_true", help="skip the retrieval grid")
     args = parser.parse_args()
 
-    data = json.loads(gzip.open(args.train, "rt", encoding="utf-8").read())
+    with gzip.open(args.train, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)
     data["data"] = data["data"][:: args.every]
-    eval_set = _from_squad("squad-train-slice", data)
+    eval_set = from_squad("squad-train-slice", data)
     sentences = eval_set.corpus.sentences
     questions = [q for q in eval_set.questions if q.gold]
-    print(f"{len(data['data'])} articles, {len(sentences)} sentences, {len(questions)} questions", file=sys.stderr)
+    print(
+        f"{len(data['data'])} articles, {len(sentences)} sentences, {len(questions)} questions",
+        file=sys.stderr,
+    )
 
     model = SentenceTransformerEmbedder(DEFAULT_MODEL, show_progress=True)
     s_texts, q_texts = [s.text for s in sentences], [q.question for q in questions]
@@ -74,7 +80,11 @@ def main() -> None:
 
     gold = {q.qid: q.gold for q in questions}
     report: dict[str, object] = {}
-    grid = [] if args.calibrate_only else [(Mode.BM25, Settings()), (Mode.DENSE, Settings())] + [(Mode.HYBRID, s) for s in GRID]
+    grid = (
+        []
+        if args.calibrate_only
+        else [(Mode.BM25, Settings()), (Mode.DENSE, Settings())] + [(Mode.HYBRID, s) for s in GRID]
+    )
     for mode, settings in grid:
         assistant = Assistant.from_corpus(eval_set.corpus, settings, embedder)
         runs = {
@@ -121,7 +131,9 @@ def _calibrate(questions, eval_set, sims) -> dict[str, float]:  # noqa: ANN001
         "threshold": round(float(threshold), 3),
         "answered_share_of_answerable": float(np.mean(pos >= threshold)),
         "abstained_share_of_unanswerable": float(np.mean(neg < threshold)),
-        "roc_auc": float(roc_auc_score(np.r_[np.ones(len(pos)), np.zeros(len(neg))], np.r_[pos, neg])),
+        "roc_auc": float(
+            roc_auc_score(np.r_[np.ones(len(pos)), np.zeros(len(neg))], np.r_[pos, neg])
+        ),
     }
 
 

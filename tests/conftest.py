@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pytest
@@ -12,7 +12,12 @@ import pytest
 from embeddings import normalize_rows
 from qa.tokenize import tokenize
 
-SAMPLE = Path(__file__).resolve().parents[1] / "qa" / "data" / "yangtze-river-delta-industrial-chains.txt"
+SAMPLE = (
+    Path(__file__).resolve().parents[1]
+    / "qa"
+    / "data"
+    / "yangtze-river-delta-industrial-chains.txt"
+)
 
 
 class FakeEmbedder:

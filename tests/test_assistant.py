@@ -35,9 +35,16 @@ def test_citation_carries_neighbours_as_context(assistant: Assistant) -> None:
 def test_each_mode_ranks_and_explains(assistant: Assistant) -> None:
     for mode in Mode:
         answer = assistant.ask("When did the Nevada solar farm open?", k=2, mode=mode)
-        assert answer.mode == mode and answer.citations[0].text == "The Nevada solar farm opened in 2021."
-    evidence = assistant.ask("When did the Nevada solar farm open?", mode="hybrid").citations[0].evidence
-    assert evidence.bm25_rank == 1 and evidence.dense_rank == 1 and "nevada" in evidence.matched_terms
+        assert (
+            answer.mode == mode
+            and answer.citations[0].text == "The Nevada solar farm opened in 2021."
+        )
+    evidence = (
+        assistant.ask("When did the Nevada solar farm open?", mode="hybrid").citations[0].evidence
+    )
+    assert (
+        evidence.bm25_rank == 1 and evidence.dense_rank == 1 and "nevada" in evidence.matched_terms
+    )
 
 
 def test_unrelated_question_abstains_below_threshold(assistant: Assistant) -> None:
@@ -63,7 +70,9 @@ def test_duplicate_documents_are_indexed_once(fake_embedder) -> None:  # noqa: A
     assert len(assistant.corpus.documents) == 1
 
 
-def test_save_load_round_trip_gives_the_same_answers(assistant: Assistant, fake_embedder, tmp_path) -> None:  # noqa: ANN001
+def test_save_load_round_trip_gives_the_same_answers(
+    assistant: Assistant, fake_embedder, tmp_path
+) -> None:  # noqa: ANN001
     assistant.save(tmp_path / "store")
     loaded = Assistant.load(tmp_path / "store", embedder=fake_embedder)
     for question in ["Who runs the solar farm?", "What did engineers build?"]:
@@ -71,7 +80,9 @@ def test_save_load_round_trip_gives_the_same_answers(assistant: Assistant, fake_
     assert loaded.settings == assistant.settings
 
 
-def test_loading_a_store_of_a_newer_format_fails_clearly(assistant: Assistant, fake_embedder, tmp_path) -> None:  # noqa: ANN001
+def test_loading_a_store_of_a_newer_format_fails_clearly(
+    assistant: Assistant, fake_embedder, tmp_path
+) -> None:  # noqa: ANN001
     assistant.save(tmp_path / "store")
     manifest = tmp_path / "store" / "manifest.json"
     data = json.loads(manifest.read_text())
@@ -81,7 +92,9 @@ def test_loading_a_store_of_a_newer_format_fails_clearly(assistant: Assistant, f
         Assistant.load(tmp_path / "store", embedder=fake_embedder)
 
 
-def test_loading_a_store_with_a_missing_index_fails_clearly(assistant: Assistant, fake_embedder, tmp_path) -> None:  # noqa: ANN001
+def test_loading_a_store_with_a_missing_index_fails_clearly(
+    assistant: Assistant, fake_embedder, tmp_path
+) -> None:  # noqa: ANN001
     assistant.save(tmp_path / "store")
     (tmp_path / "store" / "vectors" / "vectors.faiss").unlink()
     with pytest.raises(QAError, match="rebuild it with `qa index`"):
@@ -90,7 +103,9 @@ def test_loading_a_store_with_a_missing_index_fails_clearly(assistant: Assistant
         Assistant.load(tmp_path / "nothing", embedder=fake_embedder)
 
 
-def test_loading_with_an_embedder_of_another_dimension_fails(assistant: Assistant, tmp_path) -> None:  # noqa: ANN001
+def test_loading_with_an_embedder_of_another_dimension_fails(
+    assistant: Assistant, tmp_path
+) -> None:  # noqa: ANN001
     from tests.conftest import FakeEmbedder
 
     assistant.save(tmp_path / "store")
@@ -106,7 +121,9 @@ def test_sample_store_is_built_once_then_reused(fake_embedder, tmp_path, monkeyp
     second = Assistant.sample(tmp_path, embedder=fake_embedder)
     assert list(tmp_path.glob("sample-*")) == built
     assert second.ask("Who directs the alliance?") == first.ask("Who directs the alliance?")
-    assert second.corpus.documents[first.corpus.sentences[0].doc_id].text == SAMPLE.read_text(encoding="utf-8")
+    assert second.corpus.documents[first.corpus.sentences[0].doc_id].text == SAMPLE.read_text(
+        encoding="utf-8"
+    )
 
 
 def _refuse_sentence_batches(embed):  # noqa: ANN001, ANN202
@@ -123,7 +140,10 @@ def test_from_paths_reads_folders_and_rejects_unknown_types(fake_embedder, tmp_p
     (tmp_path / "docs" / "sub" / "b.md").write_text(TEXTS[1], encoding="utf-8")
     (tmp_path / "docs" / "skip.bin").write_bytes(b"\x00\x01")
     assistant = Assistant.from_paths([tmp_path / "docs"], embedder=fake_embedder)
-    assert sorted(d.title for d in assistant.corpus.documents.values()) == ["River report", "Solar farms"]
+    assert sorted(d.title for d in assistant.corpus.documents.values()) == [
+        "River report",
+        "Solar farms",
+    ]
     with pytest.raises(QAError, match="unsupported file type .bin"):
         Assistant.from_paths([tmp_path / "docs" / "skip.bin"], embedder=fake_embedder)
     with pytest.raises(QAError, match="does not exist"):

@@ -18,7 +18,9 @@ def test_who_directs_the_biomedical_alliance_cites_the_director_sentence(sample_
     assert DIRECTORS in answer.citations[0].text and answer.citations[0].rank == 1
 
 
-def test_question_the_article_cannot_answer_abstains_but_shows_the_closest(sample_assistant) -> None:  # noqa: ANN001
+def test_question_the_article_cannot_answer_abstains_but_shows_the_closest(
+    sample_assistant,
+) -> None:  # noqa: ANN001
     answer = sample_assistant.ask("What is the capital of France?")
     assert answer.abstained and answer.best is None
     assert answer.answerability < answer.threshold and len(answer.citations) == 3
@@ -51,10 +53,24 @@ def test_cli_ask_json_over_the_sample(tmp_path, monkeypatch, capsys) -> None:  #
 def test_cli_index_then_ask_a_store(tmp_path, capsys) -> None:  # noqa: ANN001
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "farm.txt").write_text("Solar farm\n\nThe Nevada solar farm opened in 2021. It powers 90,000 homes.")
+    (docs / "farm.txt").write_text(
+        "Solar farm\n\nThe Nevada solar farm opened in 2021. It powers 90,000 homes."
+    )
     assert main(["index", str(docs), "--store", str(tmp_path / "store"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sentences"] == 3
-    assert main(["ask", "How many homes does the farm power?", "--store", str(tmp_path / "store"), "--k", "1"]) == 0
+    assert (
+        main(
+            [
+                "ask",
+                "How many homes does the farm power?",
+                "--store",
+                str(tmp_path / "store"),
+                "--k",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert "[1] It powers 90,000 homes." in capsys.readouterr().out
 
 
@@ -86,17 +102,32 @@ def test_running_app_answers_through_gradio_client(sample_assistant) -> None:  #
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        result = client.predict("Who directs the biomedical alliance?", 3, "hybrid", api_name="/ask")
+        result = client.predict(
+            "Who directs the biomedical alliance?", 3, "hybrid", api_name="/ask"
+        )
         assert result["abstained"] is False and DIRECTORS in result["citations"][0]["text"]
-        assert client.predict("What is the capital of France?", 3, "hybrid", api_name="/ask")["abstained"] is True
+        assert (
+            client.predict("What is the capital of France?", 3, "hybrid", api_name="/ask")[
+                "abstained"
+            ]
+            is True
+        )
     finally:
         demo.close()
 
 
 def test_cli_eval_jsonl_over_the_sample_reports_every_mode(tmp_path, capsys) -> None:  # noqa: ANN001
     questions = [
-        {"id": "1", "question": "Who directs the biomedical alliance?", "answers": ["China Pharmaceutical University"]},
-        {"id": "2", "question": "What was signed to serve the Hangzhou Asian Games?", "answers": ["Hangzhou Asian Games"]},
+        {
+            "id": "1",
+            "question": "Who directs the biomedical alliance?",
+            "answers": ["China Pharmaceutical University"],
+        },
+        {
+            "id": "2",
+            "question": "What was signed to serve the Hangzhou Asian Games?",
+            "answers": ["Hangzhou Asian Games"],
+        },
         {"id": "3", "question": "What is the capital of France?", "answers": []},
     ]
     path = tmp_path / "sample.jsonl"

@@ -16,11 +16,26 @@ SQUAD = {
                 {
                     "context": CONTEXT,
                     "qas": [
-                        {"id": "q1", "question": "How many homes does the farm power?",
-                         "answers": [{"text": "90,000", "answer_start": CONTEXT.index("90,000")}]},
-                        {"id": "q2", "question": "Who runs the farm?",
-                         "answers": [{"text": "Dr. Lee", "answer_start": CONTEXT.index("Dr. Lee")}]},
-                        {"id": "q3", "question": "Who owns the moon?", "answers": [], "is_impossible": True},
+                        {
+                            "id": "q1",
+                            "question": "How many homes does the farm power?",
+                            "answers": [
+                                {"text": "90,000", "answer_start": CONTEXT.index("90,000")}
+                            ],
+                        },
+                        {
+                            "id": "q2",
+                            "question": "Who runs the farm?",
+                            "answers": [
+                                {"text": "Dr. Lee", "answer_start": CONTEXT.index("Dr. Lee")}
+                            ],
+                        },
+                        {
+                            "id": "q3",
+                            "question": "Who owns the moon?",
+                            "answers": [],
+                            "is_impossible": True,
+                        },
                     ],
                 }
             ],
@@ -38,8 +53,12 @@ def test_ranking_metrics_follow_trec_eval() -> None:
 
 
 def test_answer_hit_and_abstention_metrics() -> None:
-    assert answer_hit(["90,000"], ["It powers 90,000 homes."]) and not answer_hit(["Lee"], ["nothing"])
-    m = abstention_metrics(answerable=[True, True, False, False], abstained=[True, False, True, False])
+    assert answer_hit(["90,000"], ["It powers 90,000 homes."]) and not answer_hit(
+        ["Lee"], ["nothing"]
+    )
+    m = abstention_metrics(
+        answerable=[True, True, False, False], abstained=[True, False, True, False]
+    )
     assert m == {"abstention_precision": 0.5, "abstention_recall": 0.5}
 
 
@@ -56,9 +75,24 @@ def test_reqa_format_indexes_candidates_exactly_as_given(tmp_path) -> None:  # n
     sentences = [
         {"id": 0, "text": "Alpha is first.", "article": "A", "para": "0-0", "start": 0, "end": 15},
         {"id": 1, "text": "Beta, second.", "article": "A", "para": "0-0", "start": 16, "end": 29},
-        {"id": 2, "text": "Gamma stands alone", "article": "B", "para": "1-0", "start": 0, "end": 18},
+        {
+            "id": 2,
+            "text": "Gamma stands alone",
+            "article": "B",
+            "para": "1-0",
+            "start": 0,
+            "end": 18,
+        },
     ]
-    questions = [{"id": "x", "question": "What is second?", "answers": ["Beta"], "gold_sentence_ids": [1], "para": "0-0"}]
+    questions = [
+        {
+            "id": "x",
+            "question": "What is second?",
+            "answers": ["Beta"],
+            "gold_sentence_ids": [1],
+            "para": "0-0",
+        }
+    ]
     path = tmp_path / "reqa.json"
     path.write_text(json.dumps({"sentences": sentences, "questions": questions}))
     eval_set = load_eval_set(path)
@@ -77,12 +111,16 @@ def test_evaluate_reports_every_mode_with_abstention(tmp_path, fake_embedder) ->
     path = tmp_path / "squad.json"
     path.write_text(json.dumps(SQUAD))
     eval_set = load_eval_set(path)
-    assistant = Assistant.from_corpus(eval_set.corpus, Settings(abstain_threshold=0.3), fake_embedder)
+    assistant = Assistant.from_corpus(
+        eval_set.corpus, Settings(abstain_threshold=0.3), fake_embedder
+    )
     details = tmp_path / "details.jsonl"
     report = evaluate(assistant, eval_set, list(Mode), latency_sample=3, details=details)
     assert report["questions"] == 3 and set(report["results"]) == {"hybrid", "bm25", "dense"}
     bm25 = report["results"]["bm25"]
     assert bm25["mrr"] == 1.0 and bm25["answer_hit@1"] == 1.0
-    assert {"abstention_precision", "abstention_recall", "latency_ms_p50", "latency_ms_p95"} <= set(bm25)
+    assert {"abstention_precision", "abstention_recall", "latency_ms_p50", "latency_ms_p95"} <= set(
+        bm25
+    )
     rows = [json.loads(line) for line in details.read_text().splitlines()]
     assert len(rows) == 9 and rows[0]["first_correct_rank"] == 1 and rows[0]["top"][0]["text"]

@@ -13,7 +13,9 @@ def test_markdown_shows_document_text_literally(fake_embedder) -> None:  # noqa:
 
 
 def test_abstention_is_stated_plainly_everywhere(fake_embedder) -> None:  # noqa: ANN001
-    assistant = Assistant.from_texts([XSS], Settings(abstain_threshold=0.99), embedder=fake_embedder)
+    assistant = Assistant.from_texts(
+        [XSS], Settings(abstain_threshold=0.99), embedder=fake_embedder
+    )
     answer = assistant.ask("Where is Paris?")
     assert answer_to_markdown(answer).startswith("**Not found in these documents.**")
     assert answer_to_text(answer).startswith("Not found in these documents.")

@@ -13,7 +13,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 @pytest.mark.slow
 def test_readme_python_example_runs(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    code = re.search(r"## Python API\n\n```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S).group(1)
+    code = re.search(
+        r"## Python API\n\n```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S
+    ).group(1)
     (tmp_path / "articles").mkdir()
     shutil.copy(SAMPLE, tmp_path / "articles" / SAMPLE.name)
     monkeypatch.chdir(tmp_path)

@@ -9,7 +9,23 @@ def texts_of(text: str) -> list[str]:
 
 
 _ALPHABET = st.sampled_from(
-    list("abc XYZ.,!?;:\"'()0123456789\n\t") + ["U.S.", "Dr.", "No. 5", "3.14", "。", "！", "？", "；", "他说", "“", "”", "」", "\n\n", "e.g."]
+    list("abc XYZ.,!?;:\"'()0123456789\n\t")
+    + [
+        "U.S.",
+        "Dr.",
+        "No. 5",
+        "3.14",
+        "。",
+        "！",
+        "？",
+        "；",
+        "他说",
+        "“",
+        "”",
+        "」",
+        "\n\n",
+        "e.g.",
+    ]
 )
 
 
@@ -29,12 +45,20 @@ def test_offsets_are_exact_ordered_and_stripped(text: str) -> None:
 
 def test_split_keeps_abbreviations_and_decimals_inside_sentences() -> None:
     text = "The U.S. economy grew 3.5 percent. Dr. Smith agreed. See No. 5 for details."
-    assert texts_of(text) == ["The U.S. economy grew 3.5 percent.", "Dr. Smith agreed.", "See No. 5 for details."]
+    assert texts_of(text) == [
+        "The U.S. economy grew 3.5 percent.",
+        "Dr. Smith agreed.",
+        "See No. 5 for details.",
+    ]
 
 
 def test_split_makes_a_headline_separated_by_a_blank_line_its_own_sentence() -> None:
     text = "Markets rally on rate hopes\n\nShares rose on Monday. Bonds fell."
-    assert texts_of(text) == ["Markets rally on rate hopes", "Shares rose on Monday.", "Bonds fell."]
+    assert texts_of(text) == [
+        "Markets rally on rate hopes",
+        "Shares rose on Monday.",
+        "Bonds fell.",
+    ]
 
 
 def test_split_keeps_a_quotation_spanning_sentences_together() -> None:
@@ -50,7 +74,13 @@ def test_split_handles_numbered_lists() -> None:
 
 def test_split_keeps_offsets_for_chinese_punctuation() -> None:
     text = "长三角成立了四大产业链联盟。中国药科大学是理事长单位！真的吗？是的；这是事实"
-    assert texts_of(text) == ["长三角成立了四大产业链联盟。", "中国药科大学是理事长单位！", "真的吗？", "是的；", "这是事实"]
+    assert texts_of(text) == [
+        "长三角成立了四大产业链联盟。",
+        "中国药科大学是理事长单位！",
+        "真的吗？",
+        "是的；",
+        "这是事实",
+    ]
 
 
 def test_split_attaches_closing_quotes_to_the_chinese_sentence() -> None:
@@ -64,7 +94,9 @@ def test_split_sample_article_director_sentence_is_whole() -> None:
     text = SAMPLE.read_text(encoding="utf-8")
     director = [s for s in texts_of(text) if "China Pharmaceutical University" in s]
     assert len(director) == 1
-    assert director[0].startswith("Long Triangulation") and director[0].endswith("First Alliance Director Unit.")
+    assert director[0].startswith("Long Triangulation") and director[0].endswith(
+        "First Alliance Director Unit."
+    )
 
 
 def test_split_returns_nothing_for_blank_text() -> None:

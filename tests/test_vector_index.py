@@ -16,7 +16,9 @@ def test_search_matches_numpy_brute_force() -> None:
     scores, found = index.search(queries, 10)
     expected = np.argsort(-(queries @ vectors.T), axis=1)[:, :10] + 1000
     np.testing.assert_array_equal(found, expected)
-    np.testing.assert_allclose(scores, np.sort(queries @ vectors.T, axis=1)[:, ::-1][:, :10], rtol=1e-5)
+    np.testing.assert_allclose(
+        scores, np.sort(queries @ vectors.T, axis=1)[:, ::-1][:, :10], rtol=1e-5
+    )
 
 
 def test_save_load_round_trip_gives_the_same_results(tmp_path) -> None:  # noqa: ANN001

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from qa.corpus import Corpus, make_document
 from qa.errors import QAError
@@ -56,10 +57,14 @@ def load_eval_set(path: str | Path, corpus_documents: Sequence[Document] | None 
         if "sentences" in data and "questions" in data:
             return _from_reqa(path.name, data)
         if "data" in data:
-            return _from_squad(path.name, data)
-        raise QAError(f"{path}: JSON with neither 'data' (SQuAD) nor 'sentences'/'questions' (ReQA)")
+            return from_squad(path.name, data)
+        raise QAError(
+            f"{path}: JSON with neither 'data' (SQuAD) nor 'sentences'/'questions' (ReQA)"
+        )
     if corpus_documents is None:
-        raise QAError(f"{path} is a JSONL question set; pass the documents it asks about (--corpus)")
+        raise QAError(
+            f"{path} is a JSONL question set; pass the documents it asks about (--corpus)"
+        )
     return _from_jsonl(path, text, corpus_documents)
 
 
@@ -72,17 +77,23 @@ def _from_jsonl(path: Path, text: str, documents: Sequence[Document]) -> EvalSet
         row = _parse_line(path, number, line)
         answers = tuple(row.get("answers") or ())
         gold = row.get("gold_sentence_ids")
-        gold_ids = frozenset(int(g) for g in gold) if gold else _sentences_containing(corpus, answers)
+        gold_ids = (
+            frozenset(int(g) for g in gold) if gold else _sentences_containing(corpus, answers)
+        )
         questions.append(EvalQuestion(str(row["id"]), row["question"], answers, gold_ids))
     return EvalSet(path.name, corpus, tuple(questions))
 
 
-def _from_squad(name: str, data: dict[str, Any]) -> EvalSet:
+def from_squad(name: str, data: dict[str, Any]) -> EvalSet:
+    """Build a set from parsed SQuAD v1.1/v2.0 JSON: contexts become documents split by our
+    splitter; gold = the sentences an answer span overlaps; `is_impossible` = unanswerable."""
     documents: list[Document] = []
     raw_questions: list[tuple[Document, dict[str, Any]]] = []
     for article in data["data"]:
         for number, paragraph in enumerate(article["paragraphs"]):
-            doc = make_document(paragraph["context"], source=f"{article['title']} ¶{number}", title=article["title"])
+            doc = make_document(
+                paragraph["context"], source=f"{article['title']} ¶{number}", title=article["title"]
+            )
             documents.append(doc)
             raw_questions.extend((doc, qa) for qa in paragraph["qas"])
     corpus = Corpus.build(documents)
@@ -93,11 +104,17 @@ def _from_squad(name: str, data: dict[str, Any]) -> EvalSet:
     for number, (doc, qa) in enumerate(raw_questions):
         impossible = qa.get("is_impossible", False)
         answers = () if impossible else tuple(a["text"] for a in qa["answers"])
-        gold = frozenset() if impossible else frozenset(
-            sid
-            for a in qa["answers"]
-            for sid in by_doc[doc.doc_id]
-            if _overlaps(corpus.sentences[sid], a["answer_start"], a["answer_start"] + len(a["text"]))
+        gold = (
+            frozenset()
+            if impossible
+            else frozenset(
+                sid
+                for a in qa["answers"]
+                for sid in by_doc[doc.doc_id]
+                if _overlaps(
+                    corpus.sentences[sid], a["answer_start"], a["answer_start"] + len(a["text"])
+                )
+            )
         )
         # Some rebuilt files carry no question ids; number those questions instead.
         qid = str(qa["id"]) if qa.get("id") is not None else f"q{number}"
@@ -111,7 +128,9 @@ def _from_reqa(name: str, data: dict[str, Any]) -> EvalSet:
     paragraphs: dict[str, list[dict[str, Any]]] = {}
     for row in data["sentences"]:
         paragraphs.setdefault(f"{row['article']}/{row['para']}", []).append(row)
-    documents, spans, our_id = [], [], {}
+    documents: list[Document] = []
+    spans: list[tuple[str, int, int]] = []
+    our_id: dict[int, int] = {}
     for key, rows in paragraphs.items():
         chars = [" "] * max(r["end"] for r in rows)
         for r in rows:
@@ -123,7 +142,12 @@ def _from_reqa(name: str, data: dict[str, Any]) -> EvalSet:
             spans.append((doc.doc_id, r["start"], r["end"]))
     corpus = Corpus.from_spans(documents, spans)
     questions = tuple(
-        EvalQuestion(q["id"], q["question"], tuple(q["answers"]), frozenset(our_id[g] for g in q["gold_sentence_ids"]))
+        EvalQuestion(
+            q["id"],
+            q["question"],
+            tuple(q["answers"]),
+            frozenset(our_id[g] for g in q["gold_sentence_ids"]),
+        )
         for q in data["questions"]
     )
     return EvalSet(name, corpus, questions)
@@ -135,7 +159,9 @@ def _overlaps(sentence: Any, start: int, end: int) -> bool:
 
 def _sentences_containing(corpus: Corpus, answers: Sequence[str]) -> frozenset[int]:
     wanted = [a.lower() for a in answers if a.strip()]
-    return frozenset(s.sentence_id for s in corpus.sentences if any(a in s.text.lower() for a in wanted))
+    return frozenset(
+        s.sentence_id for s in corpus.sentences if any(a in s.text.lower() for a in wanted)
+    )
 
 
 def _read_text(path: Path) -> str:
@@ -158,8 +184,12 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
     try:
         row = json.loads(line)
     except ValueError as exc:
-        raise QAError(f"{path}, line {number}: invalid JSON ({exc.args[0]}); fix or remove that line") from exc
+        raise QAError(
+            f"{path}, line {number}: invalid JSON ({exc.args[0]}); fix or remove that line"
+        ) from exc
     missing = [key for key in ("id", "question") if key not in row]
     if missing:
-        raise QAError(f"{path}, line {number}: missing {', '.join(missing)}; each line needs id, question, answers")
+        raise QAError(
+            f"{path}, line {number}: missing {', '.join(missing)}; each line needs id, question, answers"
+        )
     return row

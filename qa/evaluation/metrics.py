@@ -3,14 +3,16 @@ answer-level and abstention measures that trec_eval has no notion of."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 CUTOFFS = (1, 5, 10)
 
 
-def ranking_metrics(gold: Mapping[str, frozenset[int]], runs: Mapping[str, Sequence[int]]) -> dict[str, float]:
+def ranking_metrics(
+    gold: Mapping[str, frozenset[int]], runs: Mapping[str, Sequence[int]]
+) -> dict[str, float]:
     """MRR and recall@1/5/10 averaged over questions with gold sentences.
 
     Recall@k is trec_eval's `success@k`: the share of questions with a gold sentence in the
@@ -26,10 +28,16 @@ def ranking_metrics(gold: Mapping[str, frozenset[int]], runs: Mapping[str, Seque
     if not qrels:
         return {}
     # Scores from ranks, so trec_eval's own tie-breaking cannot reorder our ranking.
-    run = {qid: {str(s): float(len(ids) - i) for i, s in enumerate(ids)} for qid, ids in runs.items() if qid in qrels}
+    run = {
+        qid: {str(s): float(len(ids) - i) for i, s in enumerate(ids)}
+        for qid, ids in runs.items()
+        if qid in qrels
+    }
     run.update({qid: {} for qid in qrels if not run.get(qid)})
     cut = ",".join(str(c) for c in CUTOFFS)
-    per_question = pytrec_eval.RelevanceEvaluator(qrels, {"recip_rank", f"success.{cut}"}).evaluate(run)
+    per_question = pytrec_eval.RelevanceEvaluator(qrels, {"recip_rank", f"success.{cut}"}).evaluate(
+        run
+    )
 
     def mean(measure: str) -> float:
         return float(np.mean([per_question.get(q, {}).get(measure, 0.0) for q in qrels]))
@@ -61,4 +69,7 @@ def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
     if not seconds:
         return {}
     ms = np.asarray(seconds) * 1000
-    return {"latency_ms_p50": float(np.percentile(ms, 50)), "latency_ms_p95": float(np.percentile(ms, 95))}
+    return {
+        "latency_ms_p50": float(np.percentile(ms, 50)),
+        "latency_ms_p95": float(np.percentile(ms, 95)),
+    }

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,9 @@ def evaluate(
     results: dict[str, Any] = {}
     rows: dict[str, list[dict[str, Any]]] = {}
     for mode in modes:
-        results[mode.value], rows[mode.value] = _score_mode(assistant, questions, mode, vectors, show_progress)
+        results[mode.value], rows[mode.value] = _score_mode(
+            assistant, questions, mode, vectors, show_progress
+        )
         results[mode.value].update(_latency(assistant, questions, mode, latency_sample))
     if details is not None:
         _write_details(details, questions, rows)
@@ -86,7 +89,9 @@ def _score_mode(
     return metrics, rows
 
 
-def _latency(assistant: Assistant, questions: Sequence[EvalQuestion], mode: Mode, sample: int) -> dict[str, float]:
+def _latency(
+    assistant: Assistant, questions: Sequence[EvalQuestion], mode: Mode, sample: int
+) -> dict[str, float]:
     chosen = random.Random(0).sample(list(questions), min(sample, len(questions)))
     timings = []
     for q in chosen:
@@ -96,7 +101,9 @@ def _latency(assistant: Assistant, questions: Sequence[EvalQuestion], mode: Mode
     return percentiles_ms(timings)
 
 
-def _detail(q: EvalQuestion, ids: list[int], score: float, sentences: Sequence[Any]) -> dict[str, Any]:
+def _detail(
+    q: EvalQuestion, ids: list[int], score: float, sentences: Sequence[Any]
+) -> dict[str, Any]:
     first = next((rank for rank, s in enumerate(ids, start=1) if s in q.gold), None)
     return {
         "id": q.qid,
@@ -109,7 +116,9 @@ def _detail(q: EvalQuestion, ids: list[int], score: float, sentences: Sequence[A
     }
 
 
-def _write_details(path: Path, questions: Sequence[EvalQuestion], rows: dict[str, list[dict[str, Any]]]) -> None:
+def _write_details(
+    path: Path, questions: Sequence[EvalQuestion], rows: dict[str, list[dict[str, Any]]]
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
         for mode, mode_rows in rows.items():
