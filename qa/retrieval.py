@@ -61,34 +61,45 @@ class Retriever:
             query_vector = self.embed_question(question)
         dense = self._dense(query_vector, depth if mode != Mode.BM25 else 1)
         best_similarity = dense[0].score if dense else 0.0
-        bm25 = self.lexical.search(question, depth) if mode != Mode.DENSE else []
         if mode == Mode.BM25:
-            fused, dense = bm25, []
-        elif mode == Mode.DENSE:
-            fused = dense
+            dense = []  # only the best similarity was wanted
+        bm25 = self.lexical.search(question, depth) if mode != Mode.DENSE else []
+        cosine = {hit.sentence_id: hit.score for hit in dense}
+        if mode == Mode.HYBRID:
+            fused = self._fuse(question, query_vector, bm25, dense, cosine)
         else:
-            fused = self._fuse(question, query_vector, bm25, dense)
-        by_bm25 = {hit.sentence_id: hit for hit in bm25}
-        by_dense = {hit.sentence_id: hit for hit in dense}
+            fused = bm25 if mode == Mode.BM25 else dense
+        bm25_hits = {hit.sentence_id: hit for hit in bm25}
+        dense_ranks = {hit.sentence_id: hit.rank for hit in dense}
         ranking = tuple(
             Ranked(
                 hit.sentence_id,
                 rank,
-                _evidence(hit, by_bm25.get(hit.sentence_id), by_dense.get(hit.sentence_id)),
+                _evidence(
+                    hit,
+                    bm25_hits.get(hit.sentence_id),
+                    cosine.get(hit.sentence_id),
+                    dense_ranks.get(hit.sentence_id),
+                ),
             )
             for rank, hit in enumerate(fused[:depth], start=1)
         )
         return Retrieval(ranking, best_similarity)
 
     def _fuse(
-        self, question: str, query_vector: np.ndarray, bm25: list[Hit], dense: list[Hit]
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        bm25: list[Hit],
+        dense: list[Hit],
+        cosine: dict[int, float],
     ) -> list[Hit]:
+        """Fuse the two rankings; linear fusion adds the cosines it computes to `cosine`."""
         settings = self.settings
         if settings.fusion == Fusion.RRF:
             return fuse_rankings(
                 [bm25, dense], (settings.bm25_weight, settings.dense_weight), k=settings.rrf_k
             )
-        cosine = {hit.sentence_id: hit.score for hit in dense}
         lexical_only = np.array(
             [hit.sentence_id for hit in bm25 if hit.sentence_id not in cosine], dtype=np.int64
         )
@@ -112,11 +123,13 @@ class Retriever:
         ]
 
 
-def _evidence(fused: Hit, bm25: Hit | None, dense: Hit | None) -> Evidence:
+def _evidence(
+    fused: Hit, bm25: Hit | None, cosine: float | None, dense_rank: int | None
+) -> Evidence:
     return Evidence(
         fused_score=fused.score,
         bm25_score=bm25.score if bm25 else None,
         bm25_rank=bm25.rank if bm25 else None,
-        dense_score=dense.score if dense else None,
-        dense_rank=dense.rank if dense else None,
+        dense_score=cosine,
+        dense_rank=dense_rank,
     )

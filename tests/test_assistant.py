@@ -148,3 +148,11 @@ def test_from_paths_reads_folders_and_rejects_unknown_types(fake_embedder, tmp_p
         Assistant.from_paths([tmp_path / "docs" / "skip.bin"], embedder=fake_embedder)
     with pytest.raises(QAError, match="does not exist"):
         Assistant.from_paths([tmp_path / "missing.txt"], embedder=fake_embedder)
+
+
+def test_hybrid_evidence_has_a_cosine_for_every_citation(fake_embedder) -> None:  # noqa: ANN001
+    settings = Settings(depth=2, k=2, abstain_threshold=0.0)
+    assistant = Assistant.from_texts(TEXTS, settings, embedder=fake_embedder)
+    for citation in assistant.ask("Who built the Three Gorges Dam on the Yangtze River?").citations:
+        assert citation.evidence.dense_score is not None
+        assert citation.score == pytest.approx(citation.evidence.fused_score)
