@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.errors import QAError
-from qa.tokenize import tokenize
+from qa.tokenize import tokenize, words
 from qa.types import Hit
 
 if TYPE_CHECKING:
@@ -113,6 +113,10 @@ class LexicalIndex:
 
 
 def matched_terms(query: str, sentence: str) -> tuple[str, ...]:
-    """The BM25 terms the query and the sentence share, in query order."""
+    """The question's words (lower-cased, in order) that share a BM25 term with the sentence."""
     sentence_terms = set(tokenize(sentence))
-    return tuple(dict.fromkeys(t for t in tokenize(query) if t in sentence_terms))
+    return tuple(
+        dict.fromkeys(
+            word.lower() for word in words(query) if sentence_terms.intersection(tokenize(word))
+        )
+    )

@@ -40,6 +40,11 @@ def tokenize(text: str) -> list[str]:
     return terms
 
 
+def words(text: str) -> list[str]:
+    """The words and Chinese runs of `text` as written, before stemming or stop-word removal."""
+    return _TOKEN.findall(text)
+
+
 def _bigrams(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
