@@ -29,8 +29,8 @@ _ALPHABET = st.sampled_from(
 )
 
 
-@given(st.lists(_ALPHABET, max_size=60).map("".join))
-@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(_ALPHABET, max_size=60).map("".join), st.text(max_size=200)))
+@settings(max_examples=400, deadline=None)
 def test_offsets_are_exact_ordered_and_stripped(text: str) -> None:
     spans = split_sentences(text)
     previous_end = 0
