@@ -9,6 +9,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+# Offline before gradio imports huggingface_hub, which reads the setting on import.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 import gradio as gr
 
 from qa import Assistant, QAError
@@ -77,7 +80,6 @@ def serve(store: Path | None = None, host: str = "127.0.0.1", port: int | None =
     """Load the store (default: the bundled sample article, indexed and cached on first use)
     and serve the chat on `host:port`."""
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     assistant = Assistant.sample(cache_dir()) if store is None else Assistant.load(store)
     port = port or int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     build_app(assistant).launch(server_name=host, server_port=port)

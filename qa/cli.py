@@ -39,9 +39,10 @@ def configure_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `qa` command; returns the exit status."""
     args = _parser().parse_args(argv)
-    configure_logging(args.verbose)
     # Never reach a model hub at run time: a missing model must fail fast with a clear message.
+    # Set before configure_logging imports transformers, since huggingface_hub reads it on import.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    configure_logging(args.verbose)
     from embeddings import EmbeddingError
     from qa.errors import QAError
 
