@@ -81,6 +81,7 @@ def serve(store: Path | None = None, host: str = "127.0.0.1", port: int | None =
     and serve the chat on `host:port`."""
 
     assistant = Assistant.sample(cache_dir()) if store is None else Assistant.load(store)
+    _ = assistant.reader  # load the reader now rather than on the first question
     port = port or int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     build_app(assistant).launch(server_name=host, server_port=port)
 

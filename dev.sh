@@ -5,6 +5,7 @@
 #   ./dev.sh test    the test suite
 #   ./dev.sh lint    ruff and mypy
 #   ./dev.sh qa ...  the qa command line, e.g. ./dev.sh qa ask "Who directs the biomedical alliance?"
+#   ./dev.sh python ...  the project's Python, e.g. for scripts/
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV="${QA_VENV:-.venv}"
@@ -30,5 +31,6 @@ case "${1:-}" in
     lint) "$VENV/bin/ruff" check qa embeddings app.py tests scripts
           exec "$VENV/bin/mypy" --ignore-missing-imports qa embeddings app.py ;;
     qa)   shift; exec "$VENV/bin/qa" "$@" ;;
-    *)    echo "usage: ./dev.sh app | test | lint | qa ARGS..." >&2; exit 2 ;;
+    python) shift; exec "$VENV/bin/python" "$@" ;;
+    *)    echo "usage: ./dev.sh app | test | lint | qa ARGS... | python ARGS..." >&2; exit 2 ;;
 esac

@@ -1,11 +1,13 @@
 """Embedders and the FAISS vector index: strings and arrays in, arrays out."""
 
 from embeddings.base import Embedder, normalize_rows
+from embeddings.cached import CachedEmbedder
 from embeddings.errors import EmbeddingError
 from embeddings.index import VectorIndex
 from embeddings.sentence_transformer import DEFAULT_MODEL, SentenceTransformerEmbedder
 
 __all__ = [
+    "CachedEmbedder",
     "DEFAULT_MODEL",
     "Embedder",
     "EmbeddingError",

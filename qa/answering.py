@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from qa.calibration import Calibration
 from qa.corpus import Corpus
 from qa.lexical import matched_terms
 from qa.retrieval import Ranked, Retrieval
@@ -23,10 +24,20 @@ def cite(corpus: Corpus, question: str, ranked: Ranked, context: int) -> Citatio
         sentence=sentence,
         title=document.title,
         source=document.source,
-        score=evidence.fused_score,
+        score=ranked.score,
         evidence=evidence,
         context_before=" ".join(s.text for s in before),
         context_after=" ".join(s.text for s in after),
+        answer=ranked.answer,
+    )
+
+
+def answerability(retrieval: Retrieval, calibration: Calibration | None) -> float:
+    """The calibrated answerability of a retrieval (the best cosine when uncalibrated)."""
+    if calibration is None:
+        return retrieval.best_similarity
+    return calibration.answerability(
+        retrieval.best_similarity, retrieval.best_reading, retrieval.coverage
     )
 
 
@@ -36,16 +47,19 @@ def make_answer(
     mode: Mode,
     retrieval: Retrieval,
     k: int,
-    threshold: float | None,
+    calibration: Calibration | None,
     context: int,
 ) -> Answer:
-    """Assemble the answer from the top `k` sentences; abstain below `threshold`.
+    """Assemble the answer from the top `k` sentences; abstain below the calibrated threshold.
 
-    Answerability is the question's best cosine similarity to any sentence: a question the
-    documents cannot answer finds no sentence close to it in embedding space, whereas BM25
-    scores are not comparable across collections.
+    Answerability builds on the question's best cosine similarity to any sentence (a question
+    the documents cannot answer finds no sentence close to it in embedding space, whereas BM25
+    scores are not comparable across collections) and, when the reader ran, its probability
+    that the best sentence it read answers the question (see `qa.calibration`). Without a
+    calibration the assistant never abstains.
     """
-    score = retrieval.best_similarity
+    score = answerability(retrieval, calibration)
+    threshold = calibration.threshold if calibration else None
     abstained = not retrieval.ranking or (threshold is not None and score < threshold)
     return Answer(
         question=question,

@@ -5,17 +5,22 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from embeddings import Embedder, SentenceTransformerEmbedder, VectorIndex
+from embeddings import Embedder, SentenceTransformerEmbedder
 from qa.answering import make_answer
-from qa.calibration import calibration_for
+from qa.calibration import Calibration, calibration_for
 from qa.corpus import Corpus, make_document
 from qa.errors import QAError
+from qa.indexes import Indexes
 from qa.ingest import read_documents
-from qa.lexical import LexicalIndex
+from qa.reader import Reader, packaged_reader
+from qa.reading import read_ranking
 from qa.retrieval import Retrieval, Retriever
 from qa.settings import Settings
 from qa.store import FORMAT_VERSION, StoredIndexes, load_store, save_store
@@ -35,14 +40,28 @@ class Assistant:
         self,
         corpus: Corpus,
         embedder: Embedder,
-        vectors: VectorIndex,
-        lexical: LexicalIndex,
+        indexes: Indexes,
         settings: Settings = Settings(),
     ) -> None:
         self.corpus = corpus
         self.settings = settings
-        self.retriever = Retriever(embedder, vectors, lexical, settings)
-        self.threshold = _threshold(settings)
+        self.retriever = Retriever(embedder, indexes, corpus.passage_of, settings)
+        self.calibration = _calibration(settings)
+
+    @property
+    def threshold(self) -> float | None:
+        """Answerability below this abstains; None = never abstain (uncalibrated embedder)."""
+        return self.calibration.threshold if self.calibration else None
+
+    @cached_property
+    def reader(self) -> Reader | None:
+        """The trained reader, loaded on first use; None when `settings.reader` is off."""
+        return packaged_reader() if self.settings.reader else None
+
+    def with_settings(self, **changes: Any) -> Assistant:
+        """The same collection and indexes answering under changed settings."""
+        r = self.retriever
+        return Assistant(self.corpus, r.embedder, r.indexes, self.settings.with_(**changes))
 
     # ---- building ---------------------------------------------------------------------
 
@@ -72,13 +91,7 @@ class Assistant:
                 "the documents contain no text to index; add documents with sentences in them"
             )
         embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
-        texts = [s.text for s in corpus.sentences]
-        ids = np.arange(len(texts), dtype=np.int64)
-        log.info("embedding %d sentences from %d documents", len(texts), len(corpus.documents))
-        vectors = VectorIndex(embedder.dimension)
-        vectors.add(ids, embedder.embed(texts))
-        lexical = LexicalIndex.build(ids.tolist(), texts)
-        return cls(corpus, embedder, vectors, lexical, settings)
+        return cls(corpus, embedder, Indexes.build(corpus, embedder), settings)
 
     @classmethod
     def from_paths(
@@ -107,21 +120,18 @@ class Assistant:
         """
         stored = load_store(Path(store))
         embedder = embedder or SentenceTransformerEmbedder(stored.settings.embedder)
-        if embedder.dimension != stored.dimension:
+        dimension = stored.indexes.dimension
+        if embedder.dimension != dimension:
             raise QAError(
                 f"the store {store} was built with {stored.settings.embedder} "
-                f"({stored.dimension}-d vectors) but the embedder gives {embedder.dimension}-d; "
+                f"({dimension}-d vectors) but the embedder gives {embedder.dimension}-d; "
                 f"use {stored.settings.embedder} or rebuild the store with `qa index`"
             )
-        return cls(stored.corpus, embedder, stored.vectors, stored.lexical, stored.settings)
+        return cls(stored.corpus, embedder, stored.indexes, stored.settings)
 
     def save(self, store: str | Path) -> None:
         """Write the collection and its indexes to the folder `store` (atomically)."""
-        r = self.retriever
-        save_store(
-            Path(store),
-            StoredIndexes(self.settings, r.vectors.dimension, self.corpus, r.vectors, r.lexical),
-        )
+        save_store(Path(store), StoredIndexes(self.settings, self.corpus, self.retriever.indexes))
 
     @classmethod
     def sample(
@@ -155,21 +165,39 @@ class Assistant:
             The answer; `answer.abstained` is True when nothing clears the threshold.
         """
         question, k, mode = self._check(question, k, mode)
-        retrieval = self.retrieve(question, mode)
         return make_answer(
             self.corpus,
             question,
             mode,
-            retrieval,
+            self.rank(question, mode),
             k,
-            self.threshold,
+            self.calibration,
             self.settings.context_sentences,
         )
+
+    def rank(self, question: str, mode: Mode, query_vector: np.ndarray | None = None) -> Retrieval:
+        """The ranking behind an answer: retrieval, then (with the reader) its top re-read."""
+        retrieval = self.retrieve(question, mode, query_vector)
+        if self.reader is None:
+            return retrieval
+        settings = self.settings
+        read = read_ranking(
+            self.reader,
+            self.corpus,
+            question,
+            retrieval,
+            settings.read_depth,
+            settings.reader_weight,
+        )
+        if not read.ranking:
+            return read
+        passage = self.corpus.passage_text_of(read.ranking[0].sentence_id)
+        return replace(read, coverage=self.retriever.indexes.lexical.coverage(question, passage))
 
     def retrieve(
         self, question: str, mode: Mode, query_vector: np.ndarray | None = None
     ) -> Retrieval:
-        """The ranking behind an answer (up to `settings.depth` sentences) and its best similarity."""
+        """The first-stage ranking (up to `settings.depth` sentences), before any reading."""
         depth = min(self.settings.depth, len(self.corpus.sentences))
         return self.retriever.retrieve(question, mode, depth, query_vector)
 
@@ -195,14 +223,16 @@ class Assistant:
         return question, k, mode
 
 
-def _threshold(settings: Settings) -> float | None:
-    if settings.abstain_threshold is not None:
-        return settings.abstain_threshold
-    calibration = calibration_for(settings.embedder)
+def _calibration(settings: Settings) -> Calibration | None:
+    calibration = calibration_for(settings.embedder, settings.reader)
+    override = settings.abstain_threshold
+    if override is not None:
+        if calibration is None:  # a threshold on the best cosine, as without the reader
+            return Calibration(settings.embedder, False, override, "settings.abstain_threshold")
+        return replace(calibration, threshold=override, provenance="settings.abstain_threshold")
     if calibration is None:
         log.warning("no abstention calibration for %s; answers never abstain", settings.embedder)
-        return None
-    return calibration.threshold
+    return calibration
 
 
 def _sample_fingerprint(settings: Settings) -> str:

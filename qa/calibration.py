@@ -1,8 +1,17 @@
-"""The packaged abstention thresholds, one per embedder, with how each was measured."""
+"""The packaged answerability calibrations, one per embedder and reader use, with provenance.
+
+Without the reader, answerability is the question's best cosine similarity to any sentence.
+With it, answerability is `sigmoid(w_cos * best_cosine + w_reader * logit(best_reading) +
+w_cov * coverage + bias)`, a logistic model (coverage: the IDF-weighted share of the question's
+terms that the top sentence's passage mentions) fitted on questions asked of their own SQuAD
+train article (answerable) and of that article without its answer sentences, of another
+article, or rewritten as a near miss (unanswerable); see scripts/tune_reader.py.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -12,30 +21,53 @@ from embeddings.sentence_transformer import resolve_model_path
 
 @dataclass(frozen=True)
 class Calibration:
-    """Answerability threshold for one embedder and where it came from."""
+    """How to turn one question's evidence into answerability, and the threshold below which
+    the assistant abstains."""
 
     embedder: str
+    reader: bool
     threshold: float
     provenance: str
+    cosine_weight: float = 1.0
+    reader_weight: float = 0.0
+    coverage_weight: float = 0.0
+    bias: float = 0.0
+
+    def answerability(
+        self, best_similarity: float, best_reading: float | None, coverage: float | None = None
+    ) -> float:
+        """The score compared with `threshold`."""
+        if not self.reader:
+            return best_similarity
+        if best_reading is None or coverage is None:
+            raise ValueError("this calibration needs the reader's probability and the coverage")
+        p = min(max(best_reading, 1e-6), 1 - 1e-6)
+        z = (
+            self.cosine_weight * best_similarity
+            + self.reader_weight * math.log(p / (1 - p))
+            + self.coverage_weight * coverage
+        )
+        return 1 / (1 + math.exp(-(z + self.bias)))
 
 
 @cache
-def _table() -> dict[str, Calibration]:
+def _table() -> dict[tuple[str, bool], Calibration]:
     raw = json.loads(resources.files("qa").joinpath("data/calibration.json").read_text("utf-8"))
-    return {
-        entry["embedder"]: Calibration(
-            entry["embedder"], float(entry["threshold"]), entry["provenance"]
-        )
-        for entry in raw["calibrations"]
-    }
+    fields = Calibration.__dataclass_fields__
+    table = {}
+    for entry in raw["calibrations"]:
+        calibration = Calibration(**{k: v for k, v in entry.items() if k in fields})
+        table[calibration.embedder, calibration.reader] = calibration
+    return table
 
 
-def calibration_for(embedder: str) -> Calibration | None:
-    """The packaged calibration for `embedder` (by name), or None if it was never calibrated."""
+def calibration_for(embedder: str, reader: bool) -> Calibration | None:
+    """The packaged calibration for `embedder` (by name or folder) with or without the reader,
+    or None if that combination was never calibrated."""
     table = _table()
-    if embedder in table:
-        return table[embedder]
-    for name, calibration in table.items():
-        if resolve_model_path(name) == embedder:
+    if (embedder, reader) in table:
+        return table[embedder, reader]
+    for (name, with_reader), calibration in table.items():
+        if with_reader == reader and resolve_model_path(name) == embedder:
             return calibration
     return None

@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--k", type=int, default=3, help="number of citations (default 3)")
     ask.add_argument("--mode", choices=MODES, default="hybrid")
+    ask.add_argument(
+        "--no-reader",
+        action="store_true",
+        help="skip the trained reader (no answer span; abstain on the best cosine alone)",
+    )
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(run=_ask)
 
@@ -92,8 +97,27 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--latency-sample", type=int, default=300, help="questions timed end to end per mode"
     )
+    ev.add_argument(
+        "--ablation",
+        action="store_true",
+        help="measure each retrieval component's gain: variants adding one component at a time",
+    )
+    ev.add_argument(
+        "--per-article",
+        action="store_true",
+        help="ask each question of its own article alone (SQuAD sets; e.g. for abstention)",
+    )
+    ev.add_argument("--no-reader", action="store_true", help="skip the trained reader")
+    ev.add_argument(
+        "--sample", type=int, help="ask only this many questions, a fixed random sample (seed 0)"
+    )
+    ev.add_argument(
+        "--plot", type=Path, help="write the answered-precision/coverage curve here (.png/.svg)"
+    )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
-    ev.add_argument("--details", type=Path, help="write one JSON line per question and mode here")
+    ev.add_argument(
+        "--details", type=Path, help="write one JSON line per question and variant here"
+    )
     ev.set_defaults(run=_eval)
 
     serve = commands.add_parser("serve", help="start the chat UI")
@@ -143,7 +167,10 @@ def _index(args: argparse.Namespace) -> int:
 def _ask(args: argparse.Namespace) -> int:
     from qa.formatting import answer_to_json, answer_to_text
 
-    answer = _open(args.store).ask(args.question, k=args.k, mode=args.mode)
+    assistant = _open(args.store)
+    if args.no_reader:
+        assistant = assistant.with_settings(reader=False)
+    answer = assistant.ask(args.question, k=args.k, mode=args.mode)
     print(
         json.dumps(answer_to_json(answer), ensure_ascii=False, indent=2)
         if args.json
@@ -154,37 +181,36 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from embeddings import SentenceTransformerEmbedder
-    from qa.assistant import SAMPLE_PATH, Assistant
-    from qa.evaluation import evaluate, load_eval_set
+    from qa.assistant import SAMPLE_PATH
+    from qa.evaluation import Variant, ablation_variants, evaluate, load_eval_set
+    from qa.evaluation.report import plot_coverage, report_table
     from qa.ingest import read_documents
     from qa.types import Mode
 
     documents = read_documents(args.corpus or [SAMPLE_PATH])
     eval_set = load_eval_set(args.file, documents)
-    settings = _settings(args.model).with_(fusion=args.fusion)
+    if args.sample:
+        eval_set = eval_set.sample(args.sample)
+    settings = _settings(args.model).with_(fusion=args.fusion, reader=not args.no_reader)
     embedder = SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
-    assistant = Assistant.from_corpus(eval_set.corpus, settings, embedder)
-    modes = list(Mode) if args.mode == "all" else [Mode(args.mode)]
+    if args.ablation:
+        variants = ablation_variants(settings)
+    else:
+        modes = list(Mode) if args.mode == "all" else [Mode(args.mode)]
+        variants = [Variant(m.value, m, settings) for m in modes]
     report = evaluate(
-        assistant, eval_set, modes, args.latency_sample, args.details, show_progress=not args.json
+        eval_set,
+        embedder,
+        variants,
+        args.latency_sample,
+        args.details,
+        per_article=args.per_article,
+        show_progress=not args.json,
     )
-    print(json.dumps(report, indent=2) if args.json else _report_table(report))
+    if args.plot:
+        plot_coverage(report, args.plot)
+    print(json.dumps(report, indent=2) if args.json else report_table(report))
     return 0
-
-
-def _report_table(report: dict) -> str:
-    results = report["results"]
-    keys = list(next(iter(results.values())).keys())
-    lines = [
-        f"{report['dataset']}: {report['questions']} questions, {report['sentences']} sentences",
-        "| mode | " + " | ".join(keys) + " |",
-        "|---" * (len(keys) + 1) + "|",
-    ]
-    lines += [
-        f"| {mode} | " + " | ".join(f"{m[k]:.3f}" for k in keys) + " |"
-        for mode, m in results.items()
-    ]
-    return "\n".join(lines)
 
 
 def _serve(args: argparse.Namespace) -> int:

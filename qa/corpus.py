@@ -1,13 +1,24 @@
-"""Documents and their sentences, with lookups by id and by neighbourhood."""
+"""Documents, their sentences and passages, with lookups by id and by neighbourhood.
+
+A passage is a block of a document (the text between blank lines); a block of more than
+`MAX_PASSAGE_SENTENCES` sentences is cut into near-equal runs. Passages give each sentence a
+context that retrieval scores too: a sentence in a passage about the question's topic is more
+likely the answer than an equally similar sentence elsewhere.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
-from qa.splitting import split_sentences
+import numpy as np
+
+from qa.splitting import split_blocks
 from qa.types import Document, Sentence
+
+MAX_PASSAGE_SENTENCES = 8
 
 
 def document_id(text: str) -> str:
@@ -23,8 +34,23 @@ def make_document(text: str, source: str, title: str | None = None) -> Document:
     return Document(doc_id=document_id(text), title=title, source=source, text=text)
 
 
+def passage_numbers(block_sizes: Sequence[int], limit: int = MAX_PASSAGE_SENTENCES) -> list[int]:
+    """The passage number of each sentence of a document whose blocks have `block_sizes`
+    sentences: one passage per block, a longer block cut into `ceil(size / limit)` runs."""
+    numbers: list[int] = []
+    first = 0
+    for size in block_sizes:
+        parts = -(-size // limit)
+        numbers.extend(first + i * parts // size for i in range(size))
+        first += parts
+    return numbers
+
+
 def sentences_of(document: Document, first_id: int) -> list[Sentence]:
     """Split a document into sentences numbered from `first_id`."""
+    blocks = split_blocks(document.text)
+    spans = [span for block in blocks for span in block]
+    passages = passage_numbers([len(block) for block in blocks])
     return [
         Sentence(
             sentence_id=first_id + i,
@@ -33,8 +59,9 @@ def sentences_of(document: Document, first_id: int) -> list[Sentence]:
             start=span.start,
             end=span.end,
             text=document.text[span.start : span.end],
+            passage=passage,
         )
-        for i, span in enumerate(split_sentences(document.text))
+        for i, (span, passage) in enumerate(zip(spans, passages))
     ]
 
 
@@ -59,18 +86,59 @@ class Corpus:
 
     @classmethod
     def from_spans(
-        cls, documents: Sequence[Document], spans: Iterable[tuple[str, int, int]]
+        cls, documents: Sequence[Document], spans: Iterable[tuple[str, int, int, int]]
     ) -> Corpus:
-        """Rebuild from stored `(doc_id, start, end)` spans, in sentence id order."""
+        """Rebuild from stored `(doc_id, start, end, passage)` spans, in sentence id order."""
         by_id = {doc.doc_id: doc for doc in documents}
         sentences: list[Sentence] = []
         index_in_doc: dict[str, int] = {}
-        for doc_id, start, end in spans:
+        for doc_id, start, end, passage in spans:
             index = index_in_doc.get(doc_id, 0)
             index_in_doc[doc_id] = index + 1
             text = by_id[doc_id].text[start:end]
-            sentences.append(Sentence(len(sentences), doc_id, index, start, end, text))
+            sentences.append(Sentence(len(sentences), doc_id, index, start, end, text, passage))
         return cls(by_id, tuple(sentences))
+
+    def subset(self, sentence_ids: Sequence[int]) -> Corpus:
+        """A corpus of just these sentences (in the order given), renumbered from 0."""
+        members = [self.sentences[i] for i in sentence_ids]
+        return Corpus.from_spans(
+            [self.documents[d] for d in dict.fromkeys(s.doc_id for s in members)],
+            [(s.doc_id, s.start, s.end, s.passage) for s in members],
+        )
+
+    @cached_property
+    def passage_of(self) -> np.ndarray:
+        """Corpus-wide passage id of each sentence (dense from 0, in sentence order)."""
+        ids = np.zeros(len(self.sentences), dtype=np.int64)
+        current, previous = -1, None
+        for sentence in self.sentences:
+            key = (sentence.doc_id, sentence.passage)
+            if key != previous:
+                current, previous = current + 1, key
+            ids[sentence.sentence_id] = current
+        return ids
+
+    def passage_text_of(self, sentence_id: int) -> str:
+        """The text of the passage holding sentence `sentence_id`."""
+        passage_of = self.passage_of
+        p = passage_of[sentence_id]
+        first = int(np.searchsorted(passage_of, p, side="left"))
+        last = int(np.searchsorted(passage_of, p, side="right")) - 1
+        a, b = self.sentences[first], self.sentences[last]
+        return self.documents[a.doc_id].text[a.start : b.end]
+
+    def passage_texts(self) -> list[str]:
+        """Each passage's text, from its first sentence's start to its last sentence's end."""
+        first: dict[int, Sentence] = {}
+        last: dict[int, Sentence] = {}
+        for sentence, passage in zip(self.sentences, self.passage_of.tolist()):
+            first.setdefault(passage, sentence)
+            last[passage] = sentence
+        return [
+            self.documents[first[p].doc_id].text[first[p].start : last[p].end]
+            for p in range(len(first))
+        ]
 
     def neighbours(self, sentence: Sentence, width: int) -> tuple[list[Sentence], list[Sentence]]:
         """Up to `width` sentences of the same document before and after `sentence`."""

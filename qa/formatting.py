@@ -11,14 +11,30 @@ NOT_FOUND = "Not found in these documents."
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:
-    """A JSON-ready dict: the question, whether the assistant abstained, and ranked citations."""
+    """A JSON-ready dict: the question, whether the assistant abstained, the short answer
+    marked in citation [1] (None when abstaining or without the reader) and ranked citations."""
+    best = answer.best
     return {
         "question": answer.question,
         "mode": answer.mode.value,
         "abstained": answer.abstained,
         "answerability": round(answer.answerability, 4),
         "threshold": answer.threshold,
+        "answer": _span_json(best) if best is not None else None,
         "citations": [citation_to_json(c) for c in answer.citations],
+    }
+
+
+def _span_json(citation: Citation) -> dict[str, Any] | None:
+    if citation.answer is None:
+        return None
+    start, end = citation.answer
+    return {
+        "text": citation.answer_text,
+        "doc_id": citation.doc_id,
+        "start": start,
+        "end": end,
+        "citation": citation.rank,
     }
 
 
@@ -36,17 +52,25 @@ def citation_to_json(citation: Citation) -> dict[str, Any]:
         "end": s.end,
         "sentence_index": s.index,
         "score": round(citation.score, 6),
+        "answer": _span_json(citation),
         "context_before": citation.context_before,
         "context_after": citation.context_after,
         "evidence": {
             "fused_score": round(e.fused_score, 6),
-            "bm25_score": None if e.bm25_score is None else round(e.bm25_score, 4),
+            "bm25_score": _round(e.bm25_score),
             "bm25_rank": e.bm25_rank,
-            "dense_score": None if e.dense_score is None else round(e.dense_score, 4),
+            "dense_score": _round(e.dense_score),
             "dense_rank": e.dense_rank,
+            "passage_bm25": _round(e.passage_bm25),
+            "passage_dense": _round(e.passage_dense),
+            "reader_score": _round(e.reader_score),
             "matched_terms": list(e.matched_terms),
         },
     }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def answer_to_text(answer: Answer) -> str:
@@ -56,6 +80,8 @@ def answer_to_text(answer: Answer) -> str:
         lines.append(f"{NOT_FOUND} (answerability {answer.answerability:.2f} < {answer.threshold})")
         if answer.citations:
             lines.append("Closest sentences, not an answer:")
+    elif answer.best is not None and answer.best.answer_text:
+        lines.append(f"Answer: {answer.best.answer_text}  (marked by the reader in [1])")
     for c in answer.citations:
         lines.append(f"[{c.rank}] {c.text}")
         lines.append(
@@ -75,16 +101,22 @@ def answer_to_markdown(answer: Answer) -> str:
         )
         if answer.citations:
             parts.append("<details><summary>Closest sentences (not an answer)</summary>\n")
-            parts.extend(_citation_markdown(c) for c in answer.citations)
+            parts.extend(_citation_markdown(c, mark=False) for c in answer.citations)
             parts.append("</details>")
         return "\n\n".join(parts)
-    parts.extend(_citation_markdown(c) for c in answer.citations)
+    parts.extend(_citation_markdown(c, mark=c.rank == 1) for c in answer.citations)
     return "\n\n".join(parts)
 
 
-def _citation_markdown(c: Citation) -> str:
+def _citation_markdown(c: Citation, mark: bool) -> str:
+    """The citation's sentence, its answer span in bold when `mark`, and its provenance."""
+    text = _escape(c.text)
+    if mark and c.answer is not None:
+        start, end = c.answer[0] - c.sentence.start, c.answer[1] - c.sentence.start
+        before, span, after = c.text[:start], c.text[start:end], c.text[end:]
+        text = f"{_escape(before)}<b>{_escape(span)}</b>{_escape(after)}"
     return (
-        f"**[{c.rank}]** {_escape(c.text)}  \n"
+        f"**[{c.rank}]** {text}  \n"
         f"<sub>{_escape(c.title)} · chars {c.sentence.start}–{c.sentence.end} · score {c.score:.4f}</sub>"
     )
 

@@ -5,7 +5,7 @@ functions for hybrid retrieval", TOIS 2023, who find it beats RRF once scores ar
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from qa.types import Hit
 
@@ -35,18 +35,20 @@ def fuse_rankings(
 
 
 def combine_scores(
-    dense: Mapping[int, float], lexical: Mapping[int, float], lexical_weight: float
+    candidates: Iterable[int], signals: Sequence[tuple[Mapping[int, float], float]]
 ) -> list[Hit]:
-    """Fuse by `score(d) = cosine(d) + lexical_weight * normalised_bm25(d)`.
+    """Fuse by a weighted sum of scores: `score(d) = sum_i w_i * signal_i(d)`.
 
     Args:
-        dense: Cosine similarity of every candidate (the union of both retrievers' hits).
-        lexical: Normalised BM25 score in [0, 1) of the candidates BM25 found; others count 0.
-        lexical_weight: How much BM25 counts next to the cosine.
+        candidates: The sentence ids to score.
+        signals: `(scores, weight)` pairs; a candidate missing from `scores` counts 0 there.
+            Scores should be on comparable scales (cosines, BM25 divided by its ceiling).
 
     Returns:
         The fused hits, best first, ties broken by sentence id.
     """
-    scores = {sid: cos + lexical_weight * lexical.get(sid, 0.0) for sid, cos in dense.items()}
+    scores = {
+        sid: sum(weight * values.get(sid, 0.0) for values, weight in signals) for sid in candidates
+    }
     ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return [Hit(sentence_id=sid, score=s, rank=r) for r, (sid, s) in enumerate(ordered, start=1)]

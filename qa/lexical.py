@@ -7,6 +7,7 @@ import json
 import logging
 import math
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,20 +57,23 @@ class LexicalIndex:
         A term the collection lacks counts with the largest IDF, so a question whose key words
         are missing does not look fully matched.
         """
-        terms = tokenize(query)
+        return sum(self._idf(term) for term in set(tokenize(query))) or 1.0
+
+    def coverage(self, query: str, text: str) -> float:
+        """The IDF-weighted share of the query's terms, question words aside, that occur in
+        `text` (1.0 without terms): how much of what the question names the text mentions."""
+        terms = set(tokenize(query)) - _question_terms()
+        if not terms:
+            return 1.0
+        present = terms & set(tokenize(text))
+        return sum(self._idf(t) for t in present) / sum(self._idf(t) for t in terms)
+
+    def _idf(self, term: str) -> float:
         n = len(self._ids)
-        scores = self._retriever.scores
-        indptr, vocab = scores["indptr"], self._retriever.vocab_dict
-        total = 0.0
-        for term in set(terms):
-            tid = vocab.get(term)
-            df = (
-                int(indptr[tid + 1] - indptr[tid])
-                if tid is not None and tid + 1 < len(indptr)
-                else 0
-            )
-            total += math.log(1 + (n - df + 0.5) / (df + 0.5))
-        return total or 1.0
+        indptr, vocab = self._retriever.scores["indptr"], self._retriever.vocab_dict
+        tid = vocab.get(term)
+        df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _search(self, terms: Sequence[str], k: int) -> list[Hit]:
         if not terms or not len(self._ids):
@@ -110,6 +114,43 @@ class LexicalIndex:
                 f"the BM25 index in {folder} is damaged; rebuild the store with `qa index`"
             )
         return cls(ids, retriever)
+
+
+@cache
+def _question_terms() -> frozenset[str]:
+    """Terms of the words that shape a question rather than name its subject."""
+    return frozenset(tokenize(" ".join(QUESTION_WORDS)))
+
+
+QUESTION_WORDS = [
+    "who",
+    "whom",
+    "whose",
+    "what",
+    "which",
+    "when",
+    "where",
+    "why",
+    "how",
+    "many",
+    "much",
+    "does",
+    "do",
+    "did",
+    "is",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "name",
+]
 
 
 def matched_terms(query: str, sentence: str) -> tuple[str, ...]:

@@ -1,44 +1,65 @@
-"""Dense and BM25 retrieval over sentences, fused by reciprocal rank."""
+"""Dense and BM25 retrieval over sentences, fused with their passages' scores."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from embeddings import Embedder, VectorIndex
+from embeddings import Embedder
 from qa.fusion import combine_scores, fuse_rankings
-from qa.lexical import LexicalIndex
+from qa.indexes import Indexes
 from qa.settings import Settings
 from qa.types import Evidence, Fusion, Hit, Mode
 
 
 @dataclass(frozen=True)
 class Ranked:
-    """A sentence in the final ranking with the evidence for its place."""
+    """A sentence in the final ranking: the score it is ordered by, the evidence for it and,
+    once the reader has read it, the answer's `[start, end)` offsets in the document."""
 
     sentence_id: int
     rank: int
+    score: float
     evidence: Evidence
+    answer: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
 class Retrieval:
-    """A ranking and the question's best dense similarity to any sentence."""
+    """A ranking, the question's best dense similarity to any sentence and, once the reader
+    has read the top of the ranking, the highest probability it gave a sentence and the
+    share of the question's terms (IDF-weighted) that the top sentence's passage mentions."""
 
     ranking: tuple[Ranked, ...]
     best_similarity: float
+    best_reading: float | None = None
+    coverage: float | None = None
+
+
+@dataclass
+class _Signals:
+    """Each signal's value per candidate sentence id, gathered while ranking one question."""
+
+    cosine: dict[int, float] = field(default_factory=dict)
+    passage_bm25: dict[int, float] = field(default_factory=dict)
+    passage_dense: dict[int, float] = field(default_factory=dict)
 
 
 class Retriever:
-    """Finds the sentences that best match a question, by BM25, dense similarity or both."""
+    """Finds the sentences that best match a question, by BM25, dense similarity or both.
+
+    Hybrid mode with linear fusion scores each candidate (the union of both retrievers' top
+    `depth`) as `cosine + w_bm25 * bm25 + w_pb * passage_bm25 + w_pd * passage_cosine`, BM25
+    scores divided by the question's IDF ceiling (see `LexicalIndex.ceiling`).
+    """
 
     def __init__(
-        self, embedder: Embedder, vectors: VectorIndex, lexical: LexicalIndex, settings: Settings
+        self, embedder: Embedder, indexes: Indexes, passage_of: np.ndarray, settings: Settings
     ) -> None:
         self.embedder = embedder
-        self.vectors = vectors
-        self.lexical = lexical
+        self.indexes = indexes
+        self.passage_of = passage_of
         self.settings = settings
 
     def retrieve(
@@ -53,9 +74,8 @@ class Retriever:
             query_vector: The question's embedding, when the caller has it already.
 
         Returns:
-            The ranking, best first, each sentence with every retriever's score and rank, and
-            the question's best cosine similarity to any sentence (used to decide abstention
-            in every mode, so it is computed even for BM25 rankings).
+            The ranking, best first, each sentence with every signal's score and rank, and
+            the question's best cosine similarity to any sentence (computed in every mode).
         """
         if query_vector is None:
             query_vector = self.embed_question(question)
@@ -63,10 +83,10 @@ class Retriever:
         best_similarity = dense[0].score if dense else 0.0
         if mode == Mode.BM25:
             dense = []  # only the best similarity was wanted
-        bm25 = self.lexical.search(question, depth) if mode != Mode.DENSE else []
-        cosine = {hit.sentence_id: hit.score for hit in dense}
+        bm25 = self.indexes.lexical.search(question, depth) if mode != Mode.DENSE else []
+        signals = _Signals(cosine={hit.sentence_id: hit.score for hit in dense})
         if mode == Mode.HYBRID:
-            fused = self._fuse(question, query_vector, bm25, dense, cosine)
+            fused = self._fuse(question, query_vector, bm25, dense, signals, depth)
         else:
             fused = bm25 if mode == Mode.BM25 else dense
         bm25_hits = {hit.sentence_id: hit for hit in bm25}
@@ -75,11 +95,9 @@ class Retriever:
             Ranked(
                 hit.sentence_id,
                 rank,
+                hit.score,
                 _evidence(
-                    hit,
-                    bm25_hits.get(hit.sentence_id),
-                    cosine.get(hit.sentence_id),
-                    dense_ranks.get(hit.sentence_id),
+                    hit, bm25_hits.get(hit.sentence_id), dense_ranks.get(hit.sentence_id), signals
                 ),
             )
             for rank, hit in enumerate(fused[:depth], start=1)
@@ -92,30 +110,55 @@ class Retriever:
         query_vector: np.ndarray,
         bm25: list[Hit],
         dense: list[Hit],
-        cosine: dict[int, float],
+        signals: _Signals,
+        depth: int,
     ) -> list[Hit]:
-        """Fuse the two rankings; linear fusion adds the cosines it computes to `cosine`."""
+        """Fuse the two rankings; linear fusion records the signals it computes in `signals`."""
         settings = self.settings
         if settings.fusion == Fusion.RRF:
             return fuse_rankings(
                 [bm25, dense], (settings.bm25_weight, settings.dense_weight), k=settings.rrf_k
             )
-        lexical_only = np.array(
-            [hit.sentence_id for hit in bm25 if hit.sentence_id not in cosine], dtype=np.int64
+        indexes = self.indexes
+        candidates = np.array(
+            list(dict.fromkeys([h.sentence_id for h in dense] + [h.sentence_id for h in bm25])),
+            dtype=np.int64,
         )
-        cosine.update(
-            zip(lexical_only.tolist(), self.vectors.similarity(query_vector, lexical_only).tolist())
+        missing = candidates[[sid not in signals.cosine for sid in candidates.tolist()]]
+        signals.cosine.update(
+            zip(missing.tolist(), indexes.vectors.similarity(query_vector, missing).tolist())
         )
-        ceiling = self.lexical.ceiling(question)
+        ceiling = indexes.lexical.ceiling(question)
         lexical = {hit.sentence_id: hit.score / ceiling for hit in bm25}
-        return combine_scores(cosine, lexical, settings.lexical_weight)
+        passages = self.passage_of[candidates]
+        passage_ceiling = indexes.passage_lexical.ceiling(question)
+        passage_bm25 = {
+            hit.sentence_id: hit.score / passage_ceiling  # a passage hit's id is the passage id
+            for hit in indexes.passage_lexical.search(question, depth)
+        }
+        unique = np.unique(passages)
+        passage_cosine = dict(
+            zip(unique.tolist(), indexes.passage_vectors.similarity(query_vector, unique).tolist())
+        )
+        for sid, passage in zip(candidates.tolist(), passages.tolist()):
+            signals.passage_bm25[sid] = passage_bm25.get(passage, 0.0)
+            signals.passage_dense[sid] = passage_cosine[passage]
+        return combine_scores(
+            candidates.tolist(),
+            [
+                (signals.cosine, 1.0),
+                (lexical, settings.lexical_weight),
+                (signals.passage_bm25, settings.passage_lexical_weight),
+                (signals.passage_dense, settings.passage_dense_weight),
+            ],
+        )
 
     def embed_question(self, question: str) -> np.ndarray:
         """The question's unit vector, shape `(dimension,)`."""
         return self.embedder.embed([question])[0]
 
     def _dense(self, query_vector: np.ndarray, depth: int) -> list[Hit]:
-        scores, ids = self.vectors.search(query_vector[None, :], depth)
+        scores, ids = self.indexes.vectors.search(query_vector[None, :], depth)
         return [
             Hit(sentence_id=int(sid), score=float(score), rank=rank)
             for rank, (score, sid) in enumerate(zip(scores[0], ids[0]), start=1)
@@ -123,13 +166,14 @@ class Retriever:
         ]
 
 
-def _evidence(
-    fused: Hit, bm25: Hit | None, cosine: float | None, dense_rank: int | None
-) -> Evidence:
+def _evidence(fused: Hit, bm25: Hit | None, dense_rank: int | None, signals: _Signals) -> Evidence:
+    sid = fused.sentence_id
     return Evidence(
         fused_score=fused.score,
         bm25_score=bm25.score if bm25 else None,
         bm25_rank=bm25.rank if bm25 else None,
-        dense_score=cosine,
+        dense_score=signals.cosine.get(sid),
         dense_rank=dense_rank,
+        passage_bm25=signals.passage_bm25.get(sid),
+        passage_dense=signals.passage_dense.get(sid),
     )

@@ -23,10 +23,16 @@ class Settings:
             normalised BM25) or `rrf` (reciprocal rank fusion).
         lexical_weight: Weight of normalised BM25 next to the cosine in linear fusion
             (tuned on SQuAD train, scripts/tune_on_train.py).
+        passage_lexical_weight: Weight of the passage's normalised BM25 in linear fusion.
+        passage_dense_weight: Weight of the question's cosine to the passage in linear fusion.
         rrf_k: The reciprocal-rank-fusion constant.
         bm25_weight: Weight of the BM25 ranking in RRF.
         dense_weight: Weight of the dense ranking in RRF.
         context_sentences: Neighbouring sentences shown on each side of a citation.
+        reader: Whether the trained reader (qa/reader.py) reads the top sentences: it rescores
+            them, marks each one's answer span and informs answerability.
+        read_depth: How many top sentences the reader reads.
+        reader_weight: Weight of the reader's log-odds added to a read sentence's score.
         abstain_threshold: Answerability below this abstains; None takes the packaged
             calibration for the embedder (and never abstains for an uncalibrated model).
     """
@@ -37,10 +43,15 @@ class Settings:
     depth: int = 100
     fusion: Fusion = Fusion.LINEAR
     lexical_weight: float = 1.6
+    passage_lexical_weight: float = 1.6
+    passage_dense_weight: float = 0.4
     rrf_k: float = 60.0
     bm25_weight: float = 1.0
     dense_weight: float = 1.0
     context_sentences: int = 1
+    reader: bool = True
+    read_depth: int = 5
+    reader_weight: float = 0.08
     abstain_threshold: float | None = None
 
     def __post_init__(self) -> None:
@@ -50,6 +61,8 @@ class Settings:
             raise QAError(f"k={self.k} and depth={self.depth} must both be at least 1")
         if self.k > self.depth:
             raise QAError(f"k={self.k} is larger than depth={self.depth}; raise depth or lower k")
+        if self.read_depth < 1:
+            raise QAError(f"read_depth={self.read_depth} must be at least 1")
         if self.context_sentences < 0:
             raise QAError(f"context_sentences={self.context_sentences} must be 0 or more")
 

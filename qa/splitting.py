@@ -40,11 +40,22 @@ def split_sentences(text: str) -> list[Span]:
     Returns:
         Spans in order; `text[s.start:s.end]` is each sentence, stripped, never empty.
     """
-    spans: list[Span] = []
+    return [span for block in split_blocks(text) for span in block]
+
+
+def split_blocks(text: str) -> list[list[Span]]:
+    """The sentence spans of `split_sentences`, grouped by block (text between blank lines);
+    blocks without a sentence are left out."""
+    blocks: list[list[Span]] = []
     for block_start, block_end in _blocks(text):
-        for start, end in _english_pieces(text, block_start, block_end):
-            spans.extend(_cjk_pieces(text, start, end))
-    return spans
+        spans = [
+            span
+            for start, end in _english_pieces(text, block_start, block_end)
+            for span in _cjk_pieces(text, start, end)
+        ]
+        if spans:
+            blocks.append(spans)
+    return blocks
 
 
 def _blocks(text: str) -> Iterator[tuple[int, int]]:

@@ -1,4 +1,5 @@
-"""A store is a folder: a manifest, the documents, sentence spans, the vector and BM25 indexes.
+"""A store is a folder: a manifest, the documents, sentence spans, the vector and BM25 indexes
+of sentences and passages.
 
 Writes go to a sibling temporary folder that replaces the old store only when complete, so
 an interrupted write leaves the previous store in place.
@@ -12,14 +13,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from embeddings import EmbeddingError, VectorIndex
 from qa.corpus import Corpus
 from qa.errors import QAError
-from qa.lexical import LexicalIndex
+from qa.indexes import Indexes
 from qa.settings import Settings
 from qa.types import Document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 
 
@@ -28,10 +28,8 @@ class StoredIndexes:
     """Everything a store holds, loaded."""
 
     settings: Settings
-    dimension: int
     corpus: Corpus
-    vectors: VectorIndex
-    lexical: LexicalIndex
+    indexes: Indexes
 
 
 def save_store(folder: Path, stored: StoredIndexes) -> None:
@@ -64,25 +62,14 @@ def load_store(folder: Path) -> StoredIndexes:
     try:
         documents = [Document(**d) for d in _read_jsonl(folder / "documents.jsonl")]
         spans = [
-            (s["doc_id"], s["start"], s["end"]) for s in _read_jsonl(folder / "sentences.jsonl")
+            (s["doc_id"], s["start"], s["end"], s["passage"])
+            for s in _read_jsonl(folder / "sentences.jsonl")
         ]
         corpus = Corpus.from_spans(documents, spans)
-        vectors = VectorIndex.load(folder / "vectors")
-    except (OSError, KeyError, TypeError, ValueError, EmbeddingError) as exc:
+    except (OSError, KeyError, TypeError, ValueError) as exc:
         raise QAError(f"the store {folder} is damaged ({exc}); rebuild it with `qa index`") from exc
-    lexical = LexicalIndex.load(folder / "bm25")
-    if not len(vectors) == len(lexical) == len(corpus.sentences):
-        raise QAError(
-            f"the store {folder} is inconsistent ({len(corpus.sentences)} sentences, "
-            f"{len(vectors)} vectors, {len(lexical)} BM25 entries); rebuild it with `qa index`"
-        )
-    return StoredIndexes(
-        Settings.from_json(manifest["settings"]),
-        int(manifest["dimension"]),
-        corpus,
-        vectors,
-        lexical,
-    )
+    indexes = Indexes.load(folder, corpus)
+    return StoredIndexes(Settings.from_json(manifest["settings"]), corpus, indexes)
 
 
 def _read_manifest(folder: Path) -> dict:
@@ -111,14 +98,16 @@ def _write(folder: Path, stored: StoredIndexes) -> None:
     _write_jsonl(folder / "documents.jsonl", (d.__dict__ for d in corpus.documents.values()))
     _write_jsonl(
         folder / "sentences.jsonl",
-        ({"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in corpus.sentences),
+        (
+            {"doc_id": s.doc_id, "start": s.start, "end": s.end, "passage": s.passage}
+            for s in corpus.sentences
+        ),
     )
-    stored.vectors.save(folder / "vectors")
-    stored.lexical.save(folder / "bm25")
+    stored.indexes.save(folder)
     manifest = {
         "format_version": FORMAT_VERSION,
         "embedder": stored.settings.embedder,
-        "dimension": stored.dimension,
+        "dimension": stored.indexes.dimension,
         "documents": len(corpus.documents),
         "sentences": len(corpus.sentences),
         "settings": stored.settings.to_json(),

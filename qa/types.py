@@ -36,7 +36,10 @@ class Document:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence of a document: `document.text[start:end] == text` always holds."""
+    """One sentence of a document: `document.text[start:end] == text` always holds.
+
+    `passage` numbers the sentence's passage within its document (see `qa.corpus`).
+    """
 
     sentence_id: int
     doc_id: str
@@ -44,6 +47,7 @@ class Sentence:
     start: int
     end: int
     text: str
+    passage: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,26 @@ class Hit:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Why a sentence ranked where it did: each retriever's score and rank (None = not retrieved)."""
+    """Why a sentence ranked where it did (None = that signal was not computed for it).
+
+    Attributes:
+        fused_score: The score the ranking is ordered by.
+        bm25_score, bm25_rank: The sentence's BM25 score and rank.
+        dense_score, dense_rank: The question's cosine similarity to the sentence and its rank.
+        passage_bm25: BM25 of the sentence's passage, divided by the question's IDF ceiling.
+        passage_dense: Cosine similarity of the question to the passage's mean vector.
+        reader_score: The trained reader's probability that the sentence answers the question.
+        matched_terms: The question's words found in the sentence.
+    """
 
     fused_score: float
     bm25_score: float | None = None
     bm25_rank: int | None = None
     dense_score: float | None = None
     dense_rank: int | None = None
+    passage_bm25: float | None = None
+    passage_dense: float | None = None
+    reader_score: float | None = None
     matched_terms: tuple[str, ...] = ()
 
 
@@ -80,6 +97,18 @@ class Citation:
     evidence: Evidence
     context_before: str = ""
     context_after: str = ""
+    answer: tuple[int, int] | None = None
+
+    @property
+    def answer_text(self) -> str | None:
+        """The words within the sentence that answer the question, when the reader marked them.
+
+        `answer` holds their `[start, end)` offsets in the document, inside the sentence's."""
+        if self.answer is None:
+            return None
+        start, end = self.answer
+        s = self.sentence
+        return s.text[start - s.start : end - s.start]
 
     @property
     def doc_id(self) -> str:

@@ -33,8 +33,17 @@ from qa.evaluation.metrics import ranking_metrics  # noqa: E402
 
 GRID = [
     Settings(fusion=Fusion.RRF, rrf_k=60),
-    Settings(fusion=Fusion.RRF, rrf_k=10, dense_weight=0.8),
-    *(Settings(fusion=Fusion.LINEAR, lexical_weight=w) for w in (0.8, 1.2, 1.6, 2.0, 2.4)),
+    *(
+        Settings(lexical_weight=w, passage_lexical_weight=p, passage_dense_weight=d)
+        for w, p, d in [
+            (1.6, 0.0, 0.0),
+            (1.6, 1.6, 0.0),
+            (1.6, 0.0, 0.4),
+            (1.6, 1.6, 0.4),
+            (1.6, 2.0, 0.4),
+            (1.6, 1.6, 0.8),
+        ]
+    ),
 ]
 
 
@@ -83,7 +92,8 @@ def main() -> None:
     grid = (
         []
         if args.calibrate_only
-        else [(Mode.BM25, Settings()), (Mode.DENSE, Settings())] + [(Mode.HYBRID, s) for s in GRID]
+        else [(Mode.BM25, Settings()), (Mode.DENSE, Settings())]
+        + [(Mode.HYBRID, s.with_(reader=False)) for s in GRID]
     )
     for mode, settings in grid:
         assistant = Assistant.from_corpus(eval_set.corpus, settings, embedder)
@@ -103,7 +113,11 @@ def main() -> None:
 def _describe(settings: Settings) -> str:
     if settings.fusion == Fusion.RRF:
         return f"rrf k={settings.rrf_k:g} dense_weight={settings.dense_weight:g}"
-    return f"linear lexical_weight={settings.lexical_weight:g}"
+    return (
+        f"linear lexical_weight={settings.lexical_weight:g} "
+        f"passage_lexical_weight={settings.passage_lexical_weight:g} "
+        f"passage_dense_weight={settings.passage_dense_weight:g}"
+    )
 
 
 def _calibrate(questions, eval_set, sims) -> dict[str, float]:  # noqa: ANN001

@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 
@@ -78,6 +79,7 @@ def test_save_load_round_trip_gives_the_same_answers(
     for question in ["Who runs the solar farm?", "What did engineers build?"]:
         assert loaded.ask(question) == assistant.ask(question)
     assert loaded.settings == assistant.settings
+    assert loaded.corpus.sentences == assistant.corpus.sentences  # passages included
 
 
 def test_loading_a_store_of_a_newer_format_fails_clearly(
@@ -150,9 +152,32 @@ def test_from_paths_reads_folders_and_rejects_unknown_types(fake_embedder, tmp_p
         Assistant.from_paths([tmp_path / "missing.txt"], embedder=fake_embedder)
 
 
-def test_hybrid_evidence_has_a_cosine_for_every_citation(fake_embedder) -> None:  # noqa: ANN001
+def test_hybrid_evidence_explains_every_citation(fake_embedder) -> None:  # noqa: ANN001
     settings = Settings(depth=2, k=2, abstain_threshold=0.0)
     assistant = Assistant.from_texts(TEXTS, settings, embedder=fake_embedder)
     for citation in assistant.ask("Who built the Three Gorges Dam on the Yangtze River?").citations:
-        assert citation.evidence.dense_score is not None
-        assert citation.score == pytest.approx(citation.evidence.fused_score)
+        e = citation.evidence
+        assert None not in (e.dense_score, e.passage_bm25, e.passage_dense, e.reader_score)
+        first_stage = (
+            e.dense_score
+            + settings.lexical_weight
+            * (e.bm25_score or 0)
+            / assistant.retriever.indexes.lexical.ceiling(
+                "Who built the Three Gorges Dam on the Yangtze River?"
+            )
+            + settings.passage_lexical_weight * e.passage_bm25
+            + settings.passage_dense_weight * e.passage_dense
+        )
+        assert e.fused_score == pytest.approx(first_stage)
+        logit = math.log(e.reader_score / (1 - e.reader_score))
+        assert citation.score == pytest.approx(
+            e.fused_score + settings.reader_weight * logit, abs=1e-5
+        )
+
+
+def test_without_the_reader_the_score_is_the_fused_score(fake_embedder) -> None:  # noqa: ANN001
+    settings = Settings(depth=2, k=2, abstain_threshold=0.0, reader=False)
+    assistant = Assistant.from_texts(TEXTS, settings, embedder=fake_embedder)
+    for citation in assistant.ask("Who built the Three Gorges Dam?").citations:
+        assert citation.score == citation.evidence.fused_score
+        assert citation.evidence.reader_score is None and citation.answer is None

@@ -18,12 +18,38 @@ def test_who_directs_the_biomedical_alliance_cites_the_director_sentence(sample_
     assert DIRECTORS in answer.citations[0].text and answer.citations[0].rank == 1
 
 
-def test_question_the_article_cannot_answer_abstains_but_shows_the_closest(
-    sample_assistant,
+@pytest.mark.parametrize(
+    "question", ["What is the capital of France?", "How many employees does Geely have?"]
+)
+def test_questions_the_article_cannot_answer_abstain_but_show_the_closest(
+    sample_assistant, question
 ) -> None:  # noqa: ANN001
-    answer = sample_assistant.ask("What is the capital of France?")
+    answer = sample_assistant.ask(question)
     assert answer.abstained and answer.best is None
     assert answer.answerability < answer.threshold and len(answer.citations) == 3
+
+
+def test_the_threshold_and_answerability_model_come_from_the_package(sample_assistant) -> None:  # noqa: ANN001
+    from qa.calibration import calibration_for
+
+    packaged = calibration_for("all-MiniLM-L6-v2", reader=True)
+    assert packaged is not None and sample_assistant.calibration == packaged
+    assert "scripts/tune_reader.py" in packaged.provenance
+
+
+def test_the_reader_marks_the_answer_inside_citation_one(sample_assistant) -> None:  # noqa: ANN001
+    for question in [
+        "Who directs the biomedical alliance?",
+        "When were the requirements proposed?",
+    ]:
+        best = sample_assistant.ask(question).best
+        assert best is not None and best.answer is not None
+        document = sample_assistant.corpus.documents[best.doc_id].text
+        start, end = best.answer
+        assert best.sentence.start <= start < end <= best.sentence.end
+        assert document[start:end] == best.answer_text
+    best = sample_assistant.ask("When were the requirements proposed?").best
+    assert "September 10" in best.answer_text
 
 
 @pytest.mark.parametrize(

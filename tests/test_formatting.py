@@ -28,3 +28,16 @@ def test_json_citation_offsets_select_the_sentence(fake_embedder) -> None:  # no
     for c in data["citations"]:
         assert XSS[c["start"] : c["end"]] == c["text"]
     assert [c["rank"] for c in data["citations"]] == [1, 2]
+
+
+def test_answer_span_offsets_are_exact_and_bold_in_markdown(fake_embedder) -> None:  # noqa: ANN001
+    assistant = Assistant.from_texts([XSS], Settings(abstain_threshold=0.0), embedder=fake_embedder)
+    answer = assistant.ask("What did the page say about script alert?", k=1)
+    data = answer_to_json(answer)
+    span, cited = data["answer"], data["citations"][0]
+    assert XSS[span["start"] : span["end"]] == span["text"] == cited["answer"]["text"]
+    assert cited["start"] <= span["start"] < span["end"] <= cited["end"]
+    assert span["citation"] == 1 and span["doc_id"] == cited["doc_id"]
+    markdown = answer_to_markdown(answer)
+    assert markdown.count("<b>") == 1 and "<script>" not in markdown
+    assert answer_to_text(answer).startswith(f"Answer: {span['text']}")

@@ -50,3 +50,13 @@ def test_stopword_only_question_finds_nothing() -> None:
 def test_matched_terms_are_the_shared_stems() -> None:
     assert matched_terms("Who directs the alliance?", DOCS[0]) == ("directs", "alliance")
     assert tokenize("Director") == ["director", "direct"]
+
+
+def test_coverage_weighs_the_question_terms_a_text_mentions_by_idf() -> None:
+    index = LexicalIndex.build([0, 1, 2], ["Geely builds cars.", "Cars are built.", "Cars sell."])
+    assert index.coverage("Who builds Geely cars?", "Geely builds cars.") == 1.0
+    # "employees" is in no document: it counts with the largest IDF, so missing it weighs most.
+    partial = index.coverage("How many employees does Geely have?", "Geely builds cars.")
+    assert 0 < partial < 0.5  # "how many does have" are question words, not counted
+    assert index.coverage("Geely cars", "Cars everywhere.") < index.coverage("Geely cars", "Geely.")
+    assert index.coverage("the of", "anything") == 1.0  # no terms left after stop words

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from qa.corpus import Corpus, make_document
+from qa.corpus import Corpus, make_document, passage_numbers
 from qa.errors import QAError
 from qa.types import Document
 
 
 @dataclass(frozen=True)
 class EvalQuestion:
-    """A question with its gold answers (empty = unanswerable) and gold sentence ids."""
+    """A question with its gold answers (empty = unanswerable), gold sentence ids and, where
+    the set says, the title of the article it was asked about."""
 
     qid: str
     question: str
     answers: tuple[str, ...]
     gold: frozenset[int]
+    article: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -36,6 +39,17 @@ class EvalSet:
     name: str
     corpus: Corpus
     questions: tuple[EvalQuestion, ...]
+
+    def sample(self, n: int, seed: int = 0) -> EvalSet:
+        """The same corpus with a fixed random sample of `n` questions, in their order."""
+        if n >= len(self.questions):
+            return self
+        chosen = sorted(random.Random(seed).sample(range(len(self.questions)), n))
+        return replace(
+            self,
+            name=f"{self.name} (sample of {n})",
+            questions=tuple(self.questions[i] for i in chosen),
+        )
 
 
 def load_eval_set(path: str | Path, corpus_documents: Sequence[Document] | None = None) -> EvalSet:
@@ -118,7 +132,7 @@ def from_squad(name: str, data: dict[str, Any]) -> EvalSet:
         )
         # Some rebuilt files carry no question ids; number those questions instead.
         qid = str(qa["id"]) if qa.get("id") is not None else f"q{number}"
-        questions.append(EvalQuestion(qid, qa["question"], answers, gold))
+        questions.append(EvalQuestion(qid, qa["question"], answers, gold, doc.title))
     return EvalSet(name, corpus, tuple(questions))
 
 
@@ -128,8 +142,9 @@ def _from_reqa(name: str, data: dict[str, Any]) -> EvalSet:
     paragraphs: dict[str, list[dict[str, Any]]] = {}
     for row in data["sentences"]:
         paragraphs.setdefault(f"{row['article']}/{row['para']}", []).append(row)
+    # A paragraph is one block, so its passages are as `passage_numbers` cuts one block.
     documents: list[Document] = []
-    spans: list[tuple[str, int, int]] = []
+    spans: list[tuple[str, int, int, int]] = []
     our_id: dict[int, int] = {}
     for key, rows in paragraphs.items():
         chars = [" "] * max(r["end"] for r in rows)
@@ -137,9 +152,9 @@ def _from_reqa(name: str, data: dict[str, Any]) -> EvalSet:
             chars[r["start"] : r["end"]] = r["text"]
         doc = make_document("".join(chars), source=key, title=rows[0]["article"].replace("_", " "))
         documents.append(doc)
-        for r in rows:
+        for r, passage in zip(rows, passage_numbers([len(rows)])):
             our_id[r["id"]] = len(spans)
-            spans.append((doc.doc_id, r["start"], r["end"]))
+            spans.append((doc.doc_id, r["start"], r["end"], passage))
     corpus = Corpus.from_spans(documents, spans)
     questions = tuple(
         EvalQuestion(

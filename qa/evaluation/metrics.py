@@ -3,11 +3,14 @@ answer-level and abstention measures that trec_eval has no notion of."""
 
 from __future__ import annotations
 
+import string
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 CUTOFFS = (1, 5, 10)
+_PUNCTUATION = frozenset(string.punctuation)
 
 
 def ranking_metrics(
@@ -73,3 +76,52 @@ def percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
         "latency_ms_p50": float(np.percentile(ms, 50)),
         "latency_ms_p95": float(np.percentile(ms, 95)),
     }
+
+
+def _normalize_answer(text: str) -> list[str]:
+    """SQuAD's answer normalisation: lower case, no punctuation, articles or extra spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
+    return [word for word in text.split() if word not in ("a", "an", "the")]
+
+
+def span_scores(prediction: str, answers: Sequence[str]) -> tuple[float, float]:
+    """SQuAD v1.1 exact match and token F1 of `prediction`, each the best over `answers`."""
+    predicted = _normalize_answer(prediction)
+    best_em = best_f1 = 0.0
+    for answer in answers:
+        gold = _normalize_answer(answer)
+        best_em = max(best_em, float(predicted == gold))
+        common = Counter(predicted) & Counter(gold)
+        overlap = sum(common.values())
+        if overlap:
+            precision, recall = overlap / len(predicted), overlap / len(gold)
+            best_f1 = max(best_f1, 2 * precision * recall / (precision + recall))
+    return best_em, best_f1
+
+
+def coverage_curve(
+    scores: Sequence[float], answerable: Sequence[bool], correct: Sequence[bool]
+) -> dict[str, list[float]]:
+    """Answer the questions with the highest answerability first: at each coverage (share of
+    questions answered), the share of answered questions that are answerable, and the share
+    whose citation [1] is correct."""
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    answered = np.arange(1, len(order) + 1)
+    return {
+        "coverage": (answered / len(order)).tolist(),
+        "answerable_precision": (np.cumsum(np.asarray(answerable)[order]) / answered).tolist(),
+        "correct_precision": (np.cumsum(np.asarray(correct)[order]) / answered).tolist(),
+    }
+
+
+def roc_auc(scores: Sequence[float], positives: Sequence[bool]) -> float:
+    """Area under the ROC curve: the chance a random positive outscores a random negative
+    (ties count half), via the Mann-Whitney U statistic."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(np.asarray(scores, dtype=float))
+    labels = np.asarray(positives, dtype=bool)
+    n_pos, n_neg = labels.sum(), (~labels).sum()
+    if not n_pos or not n_neg:
+        return float("nan")
+    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))

@@ -1,92 +1,191 @@
-"""Running a question set through the assistant and scoring every mode in one pass."""
+"""Running a question set through the assistant under several variants and scoring each."""
 
 from __future__ import annotations
 
 import json
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from embeddings import CachedEmbedder, Embedder
+from qa.answering import answerability
 from qa.assistant import Assistant
 from qa.evaluation.datasets import EvalQuestion, EvalSet
-from qa.evaluation.metrics import abstention_metrics, answer_hit, percentiles_ms, ranking_metrics
+from qa.evaluation.metrics import (
+    abstention_metrics,
+    answer_hit,
+    coverage_curve,
+    percentiles_ms,
+    ranking_metrics,
+    roc_auc,
+    span_scores,
+)
+from qa.settings import Settings
 from qa.types import Mode
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One configuration to measure: a name for the report, a mode and settings."""
+
+    name: str
+    mode: Mode
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one variant did with one question."""
+
+    question: EvalQuestion
+    ranking: tuple[int, ...]
+    answerability: float
+    abstained: bool
+    top_text: str
+    answer_text: str | None
+
+
 def evaluate(
-    assistant: Assistant,
     eval_set: EvalSet,
-    modes: Sequence[Mode],
+    embedder: Embedder,
+    variants: Sequence[Variant],
     latency_sample: int = 300,
     details: Path | None = None,
+    per_article: bool = False,
     show_progress: bool = False,
 ) -> dict[str, Any]:
-    """Score each mode on `eval_set` and time `Assistant.ask` end to end.
+    """Score each variant on `eval_set`.
 
-    Ranking metrics use every question; question vectors are embedded in one batch for
-    speed. Latency is the wall time of full `ask()` calls (embedding included) on a fixed
-    random sample of `latency_sample` questions.
+    Sentences and questions are embedded once, in batches, and shared by every variant.
+    With `per_article`, each question is asked of its own article alone (documents sharing a
+    title), as a user asks about the few articles they loaded; otherwise of the whole corpus.
+    Latency is the wall time of full `ask()` calls on a fixed random sample of questions
+    (whole-corpus runs only).
 
     Returns:
-        `{"dataset", "questions", "sentences", "results": {mode: metrics}}`.
+        `{"dataset", "questions", "sentences", "results": {variant: metrics}}`; a variant
+        whose questions include unanswerable ones also carries its coverage curve.
     """
-    questions = eval_set.questions
-    vectors = _question_vectors(assistant, questions)
+    cached = CachedEmbedder(embedder)
+    cached.embed(
+        [s.text for s in eval_set.corpus.sentences] + [q.question for q in eval_set.questions]
+    )
+    parts = list(_by_article(eval_set)) if per_article else [eval_set]
+    indexed = [Assistant.from_corpus(part.corpus, Settings(), cached) for part in parts]
     results: dict[str, Any] = {}
     rows: dict[str, list[dict[str, Any]]] = {}
-    for mode in modes:
-        results[mode.value], rows[mode.value] = _score_mode(
-            assistant, questions, mode, vectors, show_progress
-        )
-        results[mode.value].update(_latency(assistant, questions, mode, latency_sample))
+    for variant in variants:
+        outcomes: list[Outcome] = []
+        for part, base in _progress(
+            list(zip(parts, indexed)), variant.name, show_progress and per_article
+        ):
+            assistant = base.with_settings(**variant.settings.to_json())
+            outcomes += _outcomes(
+                assistant, part, variant.mode, cached, show_progress and not per_article
+            )
+        results[variant.name] = _metrics(outcomes)
+        if not per_article and latency_sample:
+            results[variant.name].update(
+                _latency(assistant, eval_set.questions, variant.mode, latency_sample)
+            )
+        rows[variant.name] = [_detail(o) for o in outcomes]
     if details is not None:
-        _write_details(details, questions, rows)
+        _write_details(details, rows)
     return {
         "dataset": eval_set.name,
-        "questions": len(questions),
+        "questions": len(eval_set.questions),
         "sentences": len(eval_set.corpus.sentences),
-        "latency_questions": min(latency_sample, len(questions)),
+        "per_article": per_article,
         "results": results,
     }
 
 
-def _question_vectors(assistant: Assistant, questions: Sequence[EvalQuestion]) -> np.ndarray:
-    return assistant.retriever.embedder.embed([q.question for q in questions])
-
-
-def _score_mode(
-    assistant: Assistant,
-    questions: Sequence[EvalQuestion],
-    mode: Mode,
-    vectors: np.ndarray,
-    show_progress: bool,
-) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    from tqdm import tqdm
-
-    runs: dict[str, list[int]] = {}
-    hits1, hits3, abstained, rows = [], [], [], []
+def _outcomes(
+    assistant: Assistant, eval_set: EvalSet, mode: Mode, embedder: Embedder, show_progress: bool
+) -> list[Outcome]:
+    questions = eval_set.questions
+    vectors = embedder.embed([q.question for q in questions])
     sentences = assistant.corpus.sentences
-    for i, q in enumerate(tqdm(questions, desc=mode.value, disable=not show_progress, file=None)):
-        retrieval = assistant.retrieve(q.question, mode, vectors[i])
-        ids = [r.sentence_id for r in retrieval.ranking]
-        runs[q.qid] = ids
-        score = retrieval.best_similarity
-        abstained.append(assistant.threshold is not None and score < assistant.threshold)
-        if q.answerable:
-            hits1.append(answer_hit(q.answers, [sentences[s].text for s in ids[:1]]))
-            hits3.append(answer_hit(q.answers, [sentences[s].text for s in ids[:3]]))
-        rows.append(_detail(q, ids, score, sentences))
-    metrics = ranking_metrics({q.qid: q.gold for q in questions}, runs)
-    if hits1:
-        metrics["answer_hit@1"] = float(np.mean(hits1))
-        metrics["answer_hit@3"] = float(np.mean(hits3))
-    if any(not q.answerable for q in questions):
-        metrics.update(abstention_metrics([q.answerable for q in questions], abstained))
-    return metrics, rows
+    outcomes = []
+    for i, q in enumerate(_progress(questions, mode.value, show_progress)):
+        ranked = assistant.rank(q.question, mode, vectors[i])
+        score = answerability(ranked, assistant.calibration)
+        top = ranked.ranking[0] if ranked.ranking else None
+        answer_text = None
+        if top is not None and top.answer is not None:
+            sentence = sentences[top.sentence_id]
+            answer_text = sentence.text[
+                top.answer[0] - sentence.start : top.answer[1] - sentence.start
+            ]
+        outcomes.append(
+            Outcome(
+                question=q,
+                ranking=tuple(r.sentence_id for r in ranked.ranking),
+                answerability=score,
+                abstained=assistant.threshold is not None and score < assistant.threshold,
+                top_text=sentences[top.sentence_id].text if top else "",
+                answer_text=answer_text,
+            )
+        )
+    return outcomes
+
+
+def _metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    metrics: dict[str, Any] = ranking_metrics(
+        {o.question.qid: o.question.gold for o in outcomes},
+        {o.question.qid: o.ranking for o in outcomes},
+    )
+    answerable = [o for o in outcomes if o.question.answerable]
+    if answerable:
+        metrics["answer_hit@1"] = float(
+            np.mean([answer_hit(o.question.answers, [o.top_text]) for o in answerable])
+        )
+    spans = [
+        span_scores(o.answer_text, o.question.answers)
+        for o in answerable
+        if o.answer_text is not None and o.ranking and o.ranking[0] in o.question.gold
+    ]
+    if spans:
+        metrics["span_questions"] = len(spans)
+        metrics["span_exact_match"] = float(np.mean([em for em, _ in spans]))
+        metrics["span_f1"] = float(np.mean([f1 for _, f1 in spans]))
+    if len(answerable) < len(outcomes):
+        flags = [o.question.answerable for o in outcomes]
+        scores = [o.answerability for o in outcomes]
+        metrics.update(abstention_metrics(flags, [o.abstained for o in outcomes]))
+        metrics["answerability_roc_auc"] = roc_auc(scores, flags)
+        correct = [bool(o.ranking) and o.ranking[0] in o.question.gold for o in outcomes]
+        metrics["coverage_curve"] = coverage_curve(scores, flags, correct)
+    return metrics
+
+
+def _by_article(eval_set: EvalSet) -> Iterator[EvalSet]:
+    """One set per article title, with sentence ids (and gold ids) renumbered from 0."""
+    corpus = eval_set.corpus
+    title_of = {doc_id: doc.title for doc_id, doc in corpus.documents.items()}
+    by_title: dict[str, list[int]] = {}
+    for sentence in corpus.sentences:
+        by_title.setdefault(title_of[sentence.doc_id], []).append(sentence.sentence_id)
+    article_of = {sid: title for title, sids in by_title.items() for sid in sids}
+    questions: dict[str, list[EvalQuestion]] = {}
+    for q in eval_set.questions:
+        title = q.article or (article_of[min(q.gold)] if q.gold else None)
+        if title is None:
+            raise ValueError(f"question {q.qid} names no article; it cannot be asked per article")
+        questions.setdefault(title, []).append(q)
+    for title, sids in by_title.items():
+        new_id = {sid: i for i, sid in enumerate(sids)}
+        part = corpus.subset(sids)
+        asked = tuple(
+            replace(q, gold=frozenset(new_id[g] for g in q.gold)) for q in questions.get(title, [])
+        )
+        if asked:
+            yield EvalSet(f"{eval_set.name}/{title}", part, asked)
 
 
 def _latency(
@@ -101,26 +200,51 @@ def _latency(
     return percentiles_ms(timings)
 
 
-def _detail(
-    q: EvalQuestion, ids: list[int], score: float, sentences: Sequence[Any]
-) -> dict[str, Any]:
-    first = next((rank for rank, s in enumerate(ids, start=1) if s in q.gold), None)
+def _progress(items: Sequence[Any], desc: str, show: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, disable=not show)
+
+
+def _detail(o: Outcome) -> dict[str, Any]:
+    q = o.question
+    first = next((rank for rank, s in enumerate(o.ranking, start=1) if s in q.gold), None)
     return {
         "id": q.qid,
         "question": q.question,
         "answers": list(q.answers),
         "gold_sentence_ids": sorted(q.gold),
         "first_correct_rank": first,
-        "answerability": round(score, 4),
-        "top": [{"sentence_id": s, "text": sentences[s].text} for s in ids[:3]],
+        "answerability": round(o.answerability, 4),
+        "abstained": o.abstained,
+        "top": o.top_text,
+        "answer": o.answer_text,
+        "ranking": list(o.ranking[:3]),
     }
 
 
-def _write_details(
-    path: Path, questions: Sequence[EvalQuestion], rows: dict[str, list[dict[str, Any]]]
-) -> None:
+def _write_details(path: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
-        for mode, mode_rows in rows.items():
-            for row in mode_rows:
-                out.write(json.dumps({"mode": mode, **row}, ensure_ascii=False) + "\n")
+        for variant, variant_rows in rows.items():
+            for row in variant_rows:
+                out.write(json.dumps({"variant": variant, **row}, ensure_ascii=False) + "\n")
+
+
+def ablation_variants(settings: Settings) -> list[Variant]:
+    """The pipeline built up one component at a time, each variant adding one to the last."""
+    first_stage = settings.with_(reader=False)
+    sentence_only = first_stage.with_(passage_lexical_weight=0.0, passage_dense_weight=0.0)
+    return [
+        Variant("bm25", Mode.BM25, first_stage),
+        Variant("dense", Mode.DENSE, first_stage),
+        Variant("hybrid rrf", Mode.HYBRID, first_stage.with_(fusion="rrf")),
+        Variant("hybrid linear", Mode.HYBRID, sentence_only),
+        Variant(
+            "+ passage bm25",
+            Mode.HYBRID,
+            sentence_only.with_(passage_lexical_weight=settings.passage_lexical_weight),
+        ),
+        Variant("+ passage dense", Mode.HYBRID, first_stage),
+        Variant("+ reader", Mode.HYBRID, settings.with_(reader=True)),
+    ]

@@ -1,0 +1,90 @@
+"""The four indexes retrieval reads: sentence and passage vectors, sentence and passage BM25."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from embeddings import Embedder, EmbeddingError, VectorIndex, normalize_rows
+from qa.corpus import Corpus
+from qa.errors import QAError
+from qa.lexical import LexicalIndex
+
+log = logging.getLogger(__name__)
+
+_FOLDERS = ("vectors", "bm25", "passage-vectors", "passage-bm25")
+
+
+@dataclass(frozen=True)
+class Indexes:
+    """Sentence ids key the sentence indexes; `corpus.passage_of` ids key the passage ones.
+
+    A passage's vector is the normalised mean of its sentences' vectors, so passages cost no
+    extra embedding.
+    """
+
+    vectors: VectorIndex
+    lexical: LexicalIndex
+    passage_vectors: VectorIndex
+    passage_lexical: LexicalIndex
+
+    @classmethod
+    def build(cls, corpus: Corpus, embedder: Embedder) -> Indexes:
+        """Embed every sentence of `corpus` and index sentences and passages."""
+        texts = [s.text for s in corpus.sentences]
+        log.info("embedding %d sentences from %d documents", len(texts), len(corpus.documents))
+        embedded = embedder.embed(texts)
+        passage_texts = corpus.passage_texts()
+        means = np.zeros((len(passage_texts), embedded.shape[1]), dtype=np.float32)
+        np.add.at(means, corpus.passage_of, embedded)
+        ids = np.arange(len(texts), dtype=np.int64)
+        passage_ids = np.arange(len(passage_texts), dtype=np.int64)
+        vectors = VectorIndex(embedded.shape[1])
+        vectors.add(ids, embedded)
+        passage_vectors = VectorIndex(embedded.shape[1])
+        passage_vectors.add(passage_ids, normalize_rows(means))
+        return cls(
+            vectors,
+            LexicalIndex.build(ids.tolist(), texts),
+            passage_vectors,
+            LexicalIndex.build(passage_ids.tolist(), passage_texts),
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write each index into its own subfolder of `folder`."""
+        for name, index in zip(_FOLDERS, self._members()):
+            index.save(folder / name)
+
+    @classmethod
+    def load(cls, folder: Path, corpus: Corpus) -> Indexes:
+        """Load indexes written by `save` and check they cover `corpus`.
+
+        Raises:
+            QAError: An index is missing, damaged, or does not match the corpus.
+        """
+        try:
+            vectors, passage_vectors = (VectorIndex.load(folder / f) for f in _FOLDERS[::2])
+        except (OSError, ValueError, EmbeddingError) as exc:
+            raise QAError(
+                f"the store {folder} is damaged ({exc}); rebuild it with `qa index`"
+            ) from exc
+        lexical, passage_lexical = (LexicalIndex.load(folder / f) for f in _FOLDERS[1::2])
+        indexes = cls(vectors, lexical, passage_vectors, passage_lexical)
+        sentences, passages = len(corpus.sentences), len(corpus.passage_texts())
+        sizes = [len(index) for index in indexes._members()]
+        if sizes != [sentences, sentences, passages, passages]:
+            raise QAError(
+                f"the store {folder} is inconsistent ({sentences} sentences and {passages} "
+                f"passages, but indexes of {sizes} entries); rebuild it with `qa index`"
+            )
+        return indexes
+
+    @property
+    def dimension(self) -> int:
+        return self.vectors.dimension
+
+    def _members(self) -> tuple[VectorIndex | LexicalIndex, ...]:
+        return (self.vectors, self.lexical, self.passage_vectors, self.passage_lexical)

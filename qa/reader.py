@@ -1,0 +1,176 @@
+"""A small trained reader: does this sentence answer the question, and which words are the answer.
+
+The network is the default embedder's transformer (all-MiniLM-L6-v2) reading the question and one
+sentence together, with low-rank (LoRA) updates to its linear layers and two small heads: a
+start/end head over the sentence's tokens and an "answers it" head over the first token. Only
+the low-rank factors and the heads are trained (`scripts/train_reader.py`, on the SQuAD
+train-part) and shipped in `qa/data/reader/` (about 1 MB); at load time the updates are merged
+into the base weights, so reading costs exactly one forward pass of the base model.
+
+torch and transformers are imported only when a reader is built.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFAULT_READER_DIR = Path(__file__).parent / "data" / "reader"
+WEIGHTS_FILE = "reader.safetensors"
+CONFIG_FILE = "reader.json"
+MAX_ANSWER_TOKENS = 30
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    """How the reader was built; stored next to its weights."""
+
+    base_model: str = "all-MiniLM-L6-v2"
+    rank: int = 16
+    alpha: float = 32.0
+    max_length: int = 128
+    targets: tuple[str, ...] = (
+        "attention.self.query",
+        "attention.self.key",
+        "attention.self.value",
+        "attention.output.dense",
+        "intermediate.dense",
+        "output.dense",
+    )
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "targets": list(self.targets)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReaderConfig:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["targets"] = tuple(known.get("targets", cls.targets))
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader makes of one sentence for one question.
+
+    Attributes:
+        answerability: Probability that the sentence answers the question.
+        span: `(start, end)` of the answer within the sentence text, or None.
+        span_score: Sum of the span's start and end logits.
+    """
+
+    answerability: float
+    span: tuple[int, int] | None
+    span_score: float
+
+
+class ReaderError(RuntimeError):
+    """The reader's weights are missing or do not fit the base model."""
+
+
+@cache
+def packaged_reader() -> Reader:
+    """The reader shipped in qa/data/reader, loaded once per process."""
+    return Reader.load()
+
+
+class Reader:
+    """Reads (question, sentence) pairs; see the module docstring."""
+
+    def __init__(self, network: Any, tokenizer: Any, config: ReaderConfig) -> None:
+        self.network = network
+        self.tokenizer = tokenizer
+        self.config = config
+
+    @classmethod
+    def load(cls, directory: str | Path = DEFAULT_READER_DIR) -> Reader:
+        """Load the base model, merge the trained low-rank updates and heads into it."""
+        from qa.reader_net import build_network, merge_adapter, read_weights
+
+        directory = Path(directory)
+        config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
+        if not config_path.is_file() or not weights_path.is_file():
+            raise ReaderError(
+                f"No reader weights in {directory}. Train them with "
+                "`./dev.sh python scripts/train_reader.py` or pass --no-reader."
+            )
+        config = ReaderConfig.from_json(json.loads(config_path.read_text(encoding="utf-8")))
+        network, tokenizer = build_network(config)
+        merge_adapter(network, config, read_weights(weights_path))
+        network.eval()
+        return cls(network, tokenizer, config)
+
+    def read(self, question: str, sentences: Sequence[str], batch_size: int = 32) -> list[Reading]:
+        """One Reading per sentence, in order."""
+        readings: list[Reading] = []
+        for start in range(0, len(sentences), batch_size):
+            chunk = sentences[start : start + batch_size]
+            readings.extend(self._read_batch([question] * len(chunk), list(chunk)))
+        return readings
+
+    def read_pairs(
+        self, questions: Sequence[str], sentences: Sequence[str], batch_size: int = 32
+    ) -> list[Reading]:
+        """One Reading per (question, sentence) pair, for evaluation over many questions."""
+        readings: list[Reading] = []
+        for start in range(0, len(sentences), batch_size):
+            end = start + batch_size
+            readings.extend(
+                self._read_batch(list(questions[start:end]), list(sentences[start:end]))
+            )
+        return readings
+
+    def _read_batch(self, questions: list[str], sentences: list[str]) -> list[Reading]:
+        import torch
+
+        encoded = self.tokenizer(
+            questions,
+            sentences,
+            truncation="only_second",
+            max_length=self.config.max_length,
+            padding=True,
+            return_offsets_mapping=True,
+            return_tensors="pt",
+        )
+        offsets = encoded.pop("offset_mapping").numpy()
+        in_sentence = np.array(
+            [[sid == 1 for sid in encoded.sequence_ids(i)] for i in range(len(sentences))]
+        )
+        with torch.inference_mode():
+            start_logits, end_logits, answer_logit = self.network(**encoded)
+        probabilities = torch.sigmoid(answer_logit).numpy()
+        return [
+            _decode(
+                start_logits[i].numpy(),
+                end_logits[i].numpy(),
+                in_sentence[i],
+                offsets[i],
+                float(probabilities[i]),
+            )
+            for i in range(len(sentences))
+        ]
+
+
+def _decode(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    in_sentence: np.ndarray,
+    offsets: np.ndarray,
+    answerability: float,
+) -> Reading:
+    """Best span with start <= end < start + MAX_ANSWER_TOKENS inside the sentence's tokens."""
+    tokens = np.flatnonzero(in_sentence)
+    if tokens.size == 0:
+        return Reading(answerability, None, float("-inf"))
+    s, e = starts[tokens], ends[tokens]
+    pair = s[:, None] + e[None, :]
+    distance = np.arange(tokens.size)[None, :] - np.arange(tokens.size)[:, None]
+    pair[(distance < 0) | (distance >= MAX_ANSWER_TOKENS)] = -np.inf
+    first, last = np.unravel_index(int(np.argmax(pair)), pair.shape)
+    span = (int(offsets[tokens[first]][0]), int(offsets[tokens[last]][1]))
+    return Reading(answerability, span, float(pair[first, last]))

@@ -1,0 +1,49 @@
+"""The reading stage: the trained reader rescores the top of a ranking and marks the answers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from qa.corpus import Corpus
+from qa.reader import Reader
+from qa.retrieval import Retrieval
+
+
+def read_ranking(
+    reader: Reader, corpus: Corpus, question: str, retrieval: Retrieval, depth: int, weight: float
+) -> Retrieval:
+    """Read the top `depth` sentences; reorder them by `score + weight * logit(p)`, where p is
+    the reader's probability that the sentence answers the question, and mark each one's
+    answer span. Sentences below `depth` keep their places."""
+    top = retrieval.ranking[:depth]
+    if not top:
+        return retrieval
+    sentences = [corpus.sentences[r.sentence_id] for r in top]
+    readings = reader.read(question, [s.text for s in sentences])
+    rescored = []
+    for ranked, sentence, reading in zip(top, sentences, readings):
+        answer = None
+        if reading.span is not None:
+            answer = (sentence.start + reading.span[0], sentence.start + reading.span[1])
+        p = reading.answerability
+        rescored.append(
+            replace(
+                ranked,
+                score=ranked.score + weight * _logit(p),
+                evidence=replace(ranked.evidence, reader_score=p),
+                answer=answer,
+            )
+        )
+    rescored.sort(key=lambda r: (-r.score, r.rank))
+    ranking = tuple(replace(r, rank=rank) for rank, r in enumerate(rescored, start=1))
+    return replace(
+        retrieval,
+        ranking=ranking + retrieval.ranking[depth:],
+        best_reading=max(r.answerability for r in readings),
+    )
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))

@@ -1,0 +1,54 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qa.corpus import MAX_PASSAGE_SENTENCES, Corpus, make_document, passage_numbers
+
+TEXT = (
+    "Title line\n\nThe dam opened in 2003. It cost a lot.\n\nA second block. It ends here. Really."
+)
+
+
+def test_a_block_is_a_passage_and_long_blocks_are_cut_evenly() -> None:
+    assert passage_numbers([3]) == [0, 0, 0]
+    assert passage_numbers([2, 1]) == [0, 0, 1]
+    assert passage_numbers([10], limit=8) == [0] * 5 + [1] * 5
+    assert passage_numbers([1, 17], limit=8) == [0] + [1] * 6 + [2] * 6 + [3] * 5
+
+
+@given(st.lists(st.integers(1, 40), max_size=8))
+def test_passages_are_contiguous_and_never_too_long(sizes: list[int]) -> None:
+    numbers = passage_numbers(sizes)
+    assert len(numbers) == sum(sizes)
+    assert numbers == sorted(numbers) and (not numbers or numbers[0] == 0)
+    assert all(numbers.count(p) <= MAX_PASSAGE_SENTENCES for p in set(numbers))
+    assert set(numbers) == set(range(len(set(numbers))))
+
+
+def test_passage_texts_are_exact_slices_of_their_documents() -> None:
+    corpus = Corpus.build([make_document(TEXT, "a"), make_document("One more. Two.", "b")])
+    assert corpus.passage_of.tolist() == [0, 1, 1, 2, 2, 2, 3, 3]
+    texts = corpus.passage_texts()
+    assert texts == [
+        "Title line",
+        "The dam opened in 2003. It cost a lot.",
+        "A second block. It ends here. Really.",
+        "One more. Two.",
+    ]
+
+
+def test_subset_renumbers_and_keeps_offsets_and_passages() -> None:
+    corpus = Corpus.build([make_document(TEXT, "a")])
+    part = corpus.subset([3, 4])
+    assert [s.sentence_id for s in part.sentences] == [0, 1]
+    assert [s.text for s in part.sentences] == ["A second block.", "It ends here."]
+    assert [(s.start, s.passage) for s in part.sentences] == [
+        (corpus.sentences[3].start, 2),
+        (corpus.sentences[4].start, 2),
+    ]
+    assert part.passage_of.tolist() == [0, 0]
+
+
+def test_passage_text_of_a_sentence_is_its_whole_passage() -> None:
+    corpus = Corpus.build([make_document(TEXT, "a")])
+    assert corpus.passage_text_of(4) == "A second block. It ends here. Really."
+    assert corpus.passage_text_of(0) == "Title line"
