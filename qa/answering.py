@@ -33,9 +33,12 @@ def cite(corpus: Corpus, question: str, ranked: Ranked, context: int) -> Citatio
 
 
 def answerability(retrieval: Retrieval, calibration: Calibration | None) -> float:
-    """The calibrated answerability of a retrieval (the best cosine when uncalibrated)."""
+    """The calibrated answerability of a retrieval (the best cosine when uncalibrated); 0.0
+    when the calibration needs the reader and nothing was read (an empty ranking)."""
     if calibration is None:
         return retrieval.best_similarity
+    if calibration.reader and (retrieval.best_reading is None or retrieval.coverage is None):
+        return 0.0
     return calibration.answerability(
         retrieval.best_similarity, retrieval.best_reading, retrieval.coverage
     )

@@ -181,3 +181,9 @@ def test_without_the_reader_the_score_is_the_fused_score(fake_embedder) -> None:
     for citation in assistant.ask("Who built the Three Gorges Dam?").citations:
         assert citation.score == citation.evidence.fused_score
         assert citation.evidence.reader_score is None and citation.answer is None
+
+
+def test_a_question_bm25_cannot_match_abstains_cleanly(fake_embedder) -> None:  # noqa: ANN001
+    assistant = Assistant.from_texts(TEXTS, embedder=fake_embedder)
+    answer = assistant.ask("Xylophone quux?", mode="bm25")
+    assert answer.abstained and answer.citations == () and answer.answerability == 0.0
