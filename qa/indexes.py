@@ -73,7 +73,8 @@ class Indexes:
             ) from exc
         lexical, passage_lexical = (LexicalIndex.load(folder / f) for f in _FOLDERS[1::2])
         indexes = cls(vectors, lexical, passage_vectors, passage_lexical)
-        sentences, passages = len(corpus.sentences), len(corpus.passage_texts())
+        sentences = len(corpus.sentences)
+        passages = int(corpus.passage_of[-1]) + 1 if sentences else 0
         sizes = [len(index) for index in indexes._members()]
         if sizes != [sentences, sentences, passages, passages]:
             raise QAError(
