@@ -65,7 +65,8 @@ def evaluate(
     With `per_article`, each question is asked of its own article alone (documents sharing a
     title), as a user asks about the few articles they loaded; otherwise of the whole corpus.
     Latency is the wall time of full `ask()` calls on a fixed random sample of questions
-    (whole-corpus runs only).
+    (whole-corpus runs only); question vectors come from the shared cache, so it leaves out
+    embedding the question.
 
     Returns:
         `{"dataset", "questions", "sentences", "results": {variant: metrics}}`; a variant
