@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 
 from embeddings.sentence_transformer import resolve_model_path
+from qa.reader import log_odds
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,9 @@ class Calibration:
             return best_similarity
         if best_reading is None or coverage is None:
             raise ValueError("this calibration needs the reader's probability and the coverage")
-        p = min(max(best_reading, 1e-6), 1 - 1e-6)
         z = (
             self.cosine_weight * best_similarity
-            + self.reader_weight * math.log(p / (1 - p))
+            + self.reader_weight * log_odds(best_reading)
             + self.coverage_weight * coverage
         )
         return 1 / (1 + math.exp(-(z + self.bias)))

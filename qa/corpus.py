@@ -129,16 +129,9 @@ class Corpus:
         return self.documents[a.doc_id].text[a.start : b.end]
 
     def passage_texts(self) -> list[str]:
-        """Each passage's text, from its first sentence's start to its last sentence's end."""
-        first: dict[int, Sentence] = {}
-        last: dict[int, Sentence] = {}
-        for sentence, passage in zip(self.sentences, self.passage_of.tolist()):
-            first.setdefault(passage, sentence)
-            last[passage] = sentence
-        return [
-            self.documents[first[p].doc_id].text[first[p].start : last[p].end]
-            for p in range(len(first))
-        ]
+        """Each passage's text, in passage id order."""
+        firsts = np.flatnonzero(np.diff(self.passage_of, prepend=-1))
+        return [self.passage_text_of(int(i)) for i in firsts]
 
     def neighbours(self, sentence: Sentence, width: int) -> tuple[list[Sentence], list[Sentence]]:
         """Up to `width` sentences of the same document before and after `sentence`."""

@@ -13,6 +13,7 @@ torch and transformers are imported only when a reader is built.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -67,6 +68,12 @@ class Reading:
     answerability: float
     span: tuple[int, int] | None
     span_score: float
+
+
+def log_odds(p: float) -> float:
+    """`log(p / (1 - p))`, with p clipped to [1e-6, 1 - 1e-6] so certainty stays finite."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 class ReaderError(RuntimeError):

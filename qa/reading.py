@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from qa.corpus import Corpus
-from qa.reader import Reader
+from qa.reader import Reader, log_odds
 from qa.retrieval import Retrieval
 
 
@@ -30,7 +29,7 @@ def read_ranking(
         rescored.append(
             replace(
                 ranked,
-                score=ranked.score + weight * _logit(p),
+                score=ranked.score + weight * log_odds(p),
                 evidence=replace(ranked.evidence, reader_score=p),
                 answer=answer,
             )
@@ -42,8 +41,3 @@ def read_ranking(
         ranking=ranking + retrieval.ranking[depth:],
         best_reading=max(r.answerability for r in readings),
     )
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import random
 import sys
 from dataclasses import replace
@@ -35,7 +34,7 @@ from embeddings import DEFAULT_MODEL, CachedEmbedder, SentenceTransformerEmbedde
 from qa import Assistant, Mode, Settings  # noqa: E402
 from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import ranking_metrics, roc_auc  # noqa: E402
-from qa.reader import packaged_reader  # noqa: E402
+from qa.reader import log_odds, packaged_reader  # noqa: E402
 from qa.reading import read_ranking  # noqa: E402
 from qa.retrieval import Retrieval  # noqa: E402
 from scripts.near_misses import names, near_miss  # noqa: E402
@@ -119,14 +118,9 @@ def _rescored(
 ) -> list[int]:
     top = retrieval.ranking[:depth]
     order = sorted(
-        top, key=lambda r: (-(r.score + weight * _logit(probabilities[r.sentence_id])), r.rank)
+        top, key=lambda r: (-(r.score + weight * log_odds(probabilities[r.sentence_id])), r.rank)
     )
     return [r.sentence_id for r in order] + _ids(retrieval)[depth:]
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
 
 
 def calibrate(eval_set, questions, embedder, rng, n, depth, weight) -> dict[str, object]:  # noqa: ANN001
@@ -202,7 +196,7 @@ def calibrate(eval_set, questions, embedder, rng, n, depth, weight) -> dict[str,
                 for g in gold:
                     passage = passage.replace(asked.corpus.sentences[g].text, " ")
             coverage = asked.retriever.indexes.lexical.coverage(question, passage)
-            features.append((ranked.best_similarity, _logit(read.best_reading), coverage))
+            features.append((ranked.best_similarity, log_odds(read.best_reading), coverage))
             labels.append(label)
             kinds.append(kind)
     x, y, k = np.array(features), np.array(labels), np.array(kinds)
