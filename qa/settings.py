@@ -51,7 +51,7 @@ class Settings:
     context_sentences: int = 1
     reader: bool = True
     read_depth: int = 5
-    reader_weight: float = 0.08
+    reader_weight: float = 0.25
     abstain_threshold: float | None = None
 
     def __post_init__(self) -> None:

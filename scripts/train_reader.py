@@ -121,11 +121,13 @@ def encode(tokenizer, batch: list[Example], max_length: int):  # noqa: ANN001, A
     return encoded, mask, torch.tensor(starts), torch.tensor(ends), torch.tensor(has_span)
 
 
-def loss_of(network, tokenizer, batch: list[Example], config: ReaderConfig) -> torch.Tensor:  # noqa: ANN001
+def loss_of(  # noqa: ANN001
+    network, tokenizer, batch: list[Example], config: ReaderConfig, answer_weight: float = 1.0
+) -> torch.Tensor:
     encoded, mask, starts, ends, has_span = encode(tokenizer, batch, config.max_length)
     start_logits, end_logits, answer_logit = network(**encoded)
     labels = torch.tensor([span is not None for _, _, span in batch], dtype=torch.float32)
-    loss = F.binary_cross_entropy_with_logits(answer_logit, labels)
+    loss = answer_weight * F.binary_cross_entropy_with_logits(answer_logit, labels)
     if has_span.any():
         start_logits = start_logits.masked_fill(~mask, -1e4)[has_span]
         end_logits = end_logits.masked_fill(~mask, -1e4)[has_span]
@@ -140,12 +142,22 @@ def loss_of(network, tokenizer, batch: list[Example], config: ReaderConfig) -> t
     return loss
 
 
-def save(output: Path, network, config: ReaderConfig, meta: dict) -> None:  # noqa: ANN001
+def save(output: Path, network, config: ReaderConfig, runs: list[dict]) -> None:  # noqa: ANN001
+    """Write the trainable weights and the config with every training run behind them."""
     output.mkdir(parents=True, exist_ok=True)
     write_weights(output / WEIGHTS_FILE, adapter_weights(network))
     (output / CONFIG_FILE).write_text(
-        json.dumps({**config.to_json(), "training": meta}, indent=2) + "\n", encoding="utf-8"
+        json.dumps({**config.to_json(), "training": {"runs": runs}}, indent=2) + "\n",
+        encoding="utf-8",
     )
+
+
+def earlier_runs(init: Path | None) -> list[dict]:
+    """The training runs recorded with the weights a run starts from."""
+    if init is None:
+        return []
+    training = json.loads((init / CONFIG_FILE).read_text(encoding="utf-8")).get("training", {})
+    return training.get("runs", [training] if training else [])
 
 
 def main() -> None:
@@ -158,6 +170,9 @@ def main() -> None:
     parser.add_argument("--no-near-misses", action="store_true", help="train without near misses")
     parser.add_argument("--init", type=Path, help="start from the weights of a reader folder")
     parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument(
+        "--answer-weight", type=float, default=1.0, help="weight of the 'answers it' loss"
+    )
     parser.add_argument("--minutes", type=float, default=60.0, help="stop early after this long")
     parser.add_argument("--every", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
@@ -192,15 +207,18 @@ def main() -> None:
         "lr": args.lr,
         "questions_per_step": args.questions_per_step,
         "init": str(args.init) if args.init else None,
+        "planned_steps": args.steps,
         "near_misses": not args.no_near_misses,
+        "answer_weight": args.answer_weight,
     }
+    earlier = earlier_runs(args.init)
     network.train()
     started, running = time.time(), 0.0
     n = args.questions_per_step
     for step in range(args.steps):
         chunk = pairs[(step * n) % len(pairs) :][:n]
         batch = [example for group in chunk for example in group]
-        loss = loss_of(network, tokenizer, batch, config)
+        loss = loss_of(network, tokenizer, batch, config, args.answer_weight)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -209,12 +227,8 @@ def main() -> None:
         minutes = (time.time() - started) / 60
         done = step + 1 in (args.steps, args.stop_after) or minutes > args.minutes
         if (step + 1) % 100 == 0 or done:
-            save(
-                args.output,
-                network,
-                config,
-                {**meta, "steps": step + 1, "questions": (step + 1) * n},
-            )
+            run = {**meta, "steps": step + 1, "questions": (step + 1) * n}
+            save(args.output, network, config, [*earlier, run])
             print(f"step {step + 1}/{args.steps} loss {running:.3f} {minutes:.1f} min", flush=True)
         if done:
             break

@@ -34,7 +34,7 @@ from embeddings import DEFAULT_MODEL, CachedEmbedder, SentenceTransformerEmbedde
 from qa import Assistant, Mode, Settings  # noqa: E402
 from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import ranking_metrics, roc_auc  # noqa: E402
-from qa.reader import log_odds, packaged_reader  # noqa: E402
+from qa.reader import Reader, log_odds, packaged_reader  # noqa: E402
 from qa.reading import read_ranking  # noqa: E402
 from qa.retrieval import Retrieval  # noqa: E402
 from scripts.near_misses import names, near_miss  # noqa: E402
@@ -42,7 +42,7 @@ from scripts.tune_on_train import _cached, _digest  # noqa: E402
 
 DEPTHS = (3, 5, 10)
 ANSWER_SHARE = 0.95
-WEIGHTS = (0.25, 0.5, 1.0, 1.5, 2.0)
+WEIGHTS = (0.05, 0.1, 0.15, 0.25, 0.5, 1.0)
 
 
 def main() -> None:
@@ -50,8 +50,11 @@ def main() -> None:
     parser.add_argument("train", type=Path)
     parser.add_argument("--every", type=int, default=6)
     parser.add_argument("--rerank-questions", type=int, default=2000)
-    parser.add_argument("--calibration-questions", type=int, default=1500)
+    parser.add_argument(
+        "--calibration-questions", type=int, default=1500, help="0: only the rerank grid"
+    )
     parser.add_argument("--skip-grid", action="store_true", help="only calibrate")
+    parser.add_argument("--reader", type=Path, help="a reader folder (default: the packaged one)")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
 
@@ -65,16 +68,22 @@ def main() -> None:
     texts = [s.text for s in eval_set.corpus.sentences]
     cache = Path(".qa-cache/tune") / f"sentences-{_digest(texts)}.npy"
     embedder.remember(texts, _cached(cache, lambda: embedder.inner.embed(texts)))
+    reader = Reader.load(args.reader) if args.reader else packaged_reader()
     report = {}
     if not args.skip_grid:
-        report["rerank"] = rerank_grid(eval_set, questions, embedder, rng, args.rerank_questions)
+        report["rerank"] = rerank_grid(
+            eval_set, questions, embedder, reader, rng, args.rerank_questions
+        )
         print(json.dumps(report, indent=2), file=sys.stderr)
+    if not args.calibration_questions:
+        return
     # Calibrate the reading that the package's defaults do.
     depth, weight = Settings().read_depth, Settings().reader_weight
     report["calibration"] = calibrate(
         eval_set,
         questions,
         embedder,
+        reader,
         np.random.default_rng(1),
         args.calibration_questions,
         depth,
@@ -85,7 +94,7 @@ def main() -> None:
         write_calibration(report["calibration"], args.every)
 
 
-def rerank_grid(eval_set, questions, embedder, rng, n) -> dict[str, float]:  # noqa: ANN001
+def rerank_grid(eval_set, questions, embedder, reader, rng, n) -> dict[str, float]:  # noqa: ANN001
     assistant = Assistant.from_corpus(eval_set.corpus, Settings(reader=False), embedder)
     sample = [
         questions[i] for i in rng.choice(len(questions), min(n, len(questions)), replace=False)
@@ -94,9 +103,7 @@ def rerank_grid(eval_set, questions, embedder, rng, n) -> dict[str, float]:  # n
     # Read once at the largest depth with weight 0 to record the reader's probabilities.
     probabilities = {}
     for q in sample:
-        read = read_ranking(
-            packaged_reader(), eval_set.corpus, q.question, first[q.qid], max(DEPTHS), 0.0
-        )
+        read = read_ranking(reader, eval_set.corpus, q.question, first[q.qid], max(DEPTHS), 0.0)
         probabilities[q.qid] = {
             r.sentence_id: r.evidence.reader_score for r in read.ranking[: max(DEPTHS)]
         }
@@ -123,7 +130,7 @@ def _rescored(
     return [r.sentence_id for r in order] + _ids(retrieval)[depth:]
 
 
-def calibrate(eval_set, questions, embedder, rng, n, depth, weight) -> dict[str, object]:  # noqa: ANN001
+def calibrate(eval_set, questions, embedder, reader, rng, n, depth, weight) -> dict[str, object]:  # noqa: ANN001
     """Features (best cosine, reader log-odds) for answerable and unanswerable askings."""
     corpus = eval_set.corpus
     title = {d: doc.title for d, doc in corpus.documents.items()}
@@ -190,7 +197,7 @@ def calibrate(eval_set, questions, embedder, rng, n, depth, weight) -> dict[str,
         if miss is not None:
             askings.append((miss, assistant, assistant.retrieve(miss, Mode.HYBRID), 0, "near_miss"))
         for question, asked, ranked, label, kind in askings:
-            read = read_ranking(packaged_reader(), asked.corpus, question, ranked, depth, weight)
+            read = read_ranking(reader, asked.corpus, question, ranked, depth, weight)
             passage = asked.corpus.passage_text_of(read.ranking[0].sentence_id)
             if kind == "on_topic":  # the answer sentences are gone from the article
                 for g in gold:
