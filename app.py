@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr
 
 from qa import Assistant, QAError
-from qa.cli import cache_dir, configure_logging
+from qa.cli import add_serve_options, cache_dir, configure_logging, parse_auth
 from qa.formatting import answer_to_json, answer_to_markdown
 
 EXAMPLES = [
@@ -76,29 +76,32 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return demo
 
 
-def serve(store: Path | None = None, host: str = "127.0.0.1", port: int | None = None) -> None:
+def serve(
+    store: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    auth: tuple[str, str] | None = None,
+) -> None:
     """Load the store (default: the bundled sample article, indexed and cached on first use)
-    and serve the chat on `host:port`."""
+    and serve the chat on `host:port`, behind a login page when `auth` is given."""
 
     assistant = Assistant.sample(cache_dir()) if store is None else Assistant.load(store)
     _ = assistant.reader  # load the reader now rather than on the first question
     port = port or int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    build_app(assistant).launch(server_name=host, server_port=port)
+    build_app(assistant).launch(server_name=host, server_port=port, auth=auth)
 
 
 def main() -> None:
-    """`python app.py [--store DIR] [--host H] [--port P]`."""
+    """`python app.py [--store DIR] [--host H] [--port P] [--auth USER:PASSWORD]`."""
     parser = argparse.ArgumentParser(description="Chat with cited answers from your documents.")
-    parser.add_argument(
-        "--store", type=Path, help="store folder (default: the bundled sample article)"
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument(
-        "--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860"
-    )
+    add_serve_options(parser)
     args = parser.parse_args()
     configure_logging(verbose=True)
-    serve(args.store, args.host, args.port)
+    try:
+        auth = parse_auth(args.auth)
+    except QAError as exc:
+        parser.error(str(exc))
+    serve(args.store, args.host, args.port, auth)
 
 
 if __name__ == "__main__":

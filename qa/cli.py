@@ -121,13 +121,42 @@ def _parser() -> argparse.ArgumentParser:
     ev.set_defaults(run=_eval)
 
     serve = commands.add_parser("serve", help="start the chat UI")
-    serve.add_argument(
-        "--store", type=Path, help="store folder (default: the bundled sample article)"
-    )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860")
+    add_serve_options(serve)
     serve.set_defaults(run=_serve)
     return parser
+
+
+def add_serve_options(parser: argparse.ArgumentParser) -> None:
+    """The options `python app.py` and `qa serve` share."""
+    parser.add_argument(
+        "--store", type=Path, help="store folder (default: the bundled sample article)"
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to bind (default 127.0.0.1: this machine only; 0.0.0.0 for all)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860"
+    )
+    parser.add_argument(
+        "--auth",
+        default=os.environ.get("QA_AUTH"),
+        metavar="USER:PASSWORD",
+        help="require this login (default $QA_AUTH; the variable keeps it out of `ps`)",
+    )
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """`USER:PASSWORD` as a (user, password) pair; None for no login."""
+    from qa.errors import QAError
+
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise QAError("--auth must be USER:PASSWORD, both non-empty (or set QA_AUTH the same way)")
+    return user, password
 
 
 def _settings(model: str | None):  # noqa: ANN202
@@ -214,9 +243,10 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    auth = parse_auth(args.auth)  # a malformed login fails before gradio loads
     import app
 
-    app.serve(store=args.store, host=args.host, port=args.port)
+    app.serve(store=args.store, host=args.host, port=args.port, auth=auth)
     return 0
 
 

@@ -116,14 +116,18 @@ def test_missing_model_fails_fast_with_a_clear_message(tmp_path) -> None:  # noq
         SentenceTransformerEmbedder("some-org/model-that-is-not-cached")
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def test_running_app_answers_through_gradio_client(sample_assistant) -> None:  # noqa: ANN001
     from gradio_client import Client
 
     from app import build_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     demo = build_app(sample_assistant)
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
@@ -140,6 +144,44 @@ def test_running_app_answers_through_gradio_client(sample_assistant) -> None:  #
         )
     finally:
         demo.close()
+
+
+def test_auth_keeps_out_who_has_no_login(sample_assistant) -> None:  # noqa: ANN001
+    import urllib.request
+    from urllib.error import HTTPError
+
+    from gradio_client import Client
+
+    from app import build_app
+    from qa.cli import parse_auth
+
+    port = _free_port()
+    demo = build_app(sample_assistant)
+    auth = parse_auth("reader:s3cret:with-colon")
+    assert auth == ("reader", "s3cret:with-colon")
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, auth=auth
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with pytest.raises(HTTPError) as refused:
+            urllib.request.urlopen(f"{url}config", timeout=10)
+        assert refused.value.code == 401
+        client = Client(url, auth=auth, verbose=False)
+        result = client.predict("Who directs the biomedical alliance?", 1, "hybrid", api_name="/ask")
+        assert DIRECTORS in result["citations"][0]["text"]
+    finally:
+        demo.close()
+
+
+@pytest.mark.parametrize("bad", ["nouser", ":pw", "user:", "user"])
+def test_a_malformed_login_says_how_to_write_it(bad) -> None:  # noqa: ANN001
+    from qa.cli import parse_auth
+    from qa.errors import QAError
+
+    with pytest.raises(QAError, match="USER:PASSWORD"):
+        parse_auth(bad)
+    assert parse_auth(None) is None and parse_auth("") is None
 
 
 def test_cli_eval_jsonl_over_the_sample_reports_every_mode(tmp_path, capsys) -> None:  # noqa: ANN001
