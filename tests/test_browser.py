@@ -1,0 +1,121 @@
+"""The chat in a real browser (headless Debian Chromium driven by Playwright): what users see.
+
+Screenshots go to `.test-output/browser/` (or `$QA_TEST_OUTPUT/browser/`) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SAMPLE
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without these the closed network makes Chromium stall on start-up.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+XSS = (
+    "Security notes\n\n"
+    "The attacker wrote <script>alert(1)</script> into the wiki page. "
+    "The attacker also pasted <img src=x onerror=alert(1)> into the wiki page.\n"
+)
+DIRECTORS = "China Pharmaceutical University"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+def _output() -> Path:
+    folder = Path(os.environ.get("QA_TEST_OUTPUT", ".test-output")) / "browser"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(real_embedder, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+    from app import build_app
+    from qa import Assistant
+
+    docs = tmp_path_factory.mktemp("docs")
+    shutil.copy(SAMPLE, docs / SAMPLE.name)
+    (docs / "security-notes.txt").write_text(XSS, encoding="utf-8")
+    demo = build_app(Assistant.from_paths([docs], embedder=real_embedder))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser(app_url, tmp_path_factory) -> Iterator[tuple[Any, list[str]]]:  # noqa: ANN001
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            args=FLAGS,
+            headless=True,
+            viewport={"width": 1200, "height": 1000},
+        )
+        page = context.new_page()
+        dialogs: list[str] = []  # any alert() a document managed to run
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(app_url, wait_until="networkidle")
+        yield page, dialogs
+        context.close()
+
+
+def _ask(page: Any, question: str, expected: str) -> str:
+    """Type `question`, wait for an answer mentioning `expected`; the answer's text."""
+    bot = page.locator('[data-testid="bot"]')
+    before = bot.count()
+    box = page.get_by_placeholder("Ask a question about the documents")
+    box.fill(question)
+    box.press("Enter")
+    bot.nth(before).get_by_text(expected, exact=False).first.wait_for(timeout=60_000)
+    return bot.nth(before).inner_text()
+
+
+def test_the_director_question_cites_the_director_sentence_first(browser) -> None:  # noqa: ANN001
+    page, _ = browser
+    text = _ask(page, "Who directs the biomedical alliance?", DIRECTORS)
+    first = text[text.index("[1]") : text.index("[2]")]
+    assert DIRECTORS in first
+    answer = page.locator('[data-testid="bot"] b').first.inner_text()
+    assert DIRECTORS in answer  # the reader's answer span, in bold
+    page.screenshot(path=str(_output() / "director.png"), full_page=True)
+
+
+def test_document_markup_renders_as_text_and_runs_nothing(browser) -> None:  # noqa: ANN001
+    page, dialogs = browser
+    text = _ask(page, "What did the attacker write into the wiki page?", "<script>")
+    assert "<script>alert(1)</script>" in text
+    text = _ask(page, "What did the attacker paste into the wiki page?", "onerror")
+    assert "<img src=x onerror=alert(1)>" in text
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert page.locator('[data-testid="bot"] img[src="x"]').count() == 0
+    assert page.locator('[data-testid="bot"] script').count() == 0
+    page.screenshot(path=str(_output() / "markup-as-text.png"), full_page=True)
