@@ -1,0 +1,86 @@
+"""Load check: many concurrent gradio_client users asking a running chat app.
+
+Reproduce (the app must be running, e.g. `./dev.sh app` in another terminal):
+    ./dev.sh python scripts/load_check.py http://127.0.0.1:7860/ --users 20 --questions 50
+
+Each user is one thread with its own `gradio_client.Client`, asking the sample questions in
+turn through the named `/ask` endpoint; it prints the number of errors and the p50/p95/max
+latency of one ask as a user sees it (queueing included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+QUESTIONS = [
+    "Who directs the biomedical alliance?",
+    "Which company is a director unit of the alliance?",
+    "What does the industrial chain alliance aim to forge?",
+    "What was signed to serve the Hangzhou Asian Games?",
+    "When were the requirements proposed?",
+    "What is the capital of France?",
+    "How many employees does Geely have?",
+]
+
+
+def user(url: str, number: int, questions: int) -> tuple[list[float], list[str]]:
+    """One user's latencies (seconds) and error messages."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    latencies, errors = [], []
+    for i in range(questions):
+        question = QUESTIONS[(number + i) % len(QUESTIONS)]
+        start = time.perf_counter()
+        try:
+            result = client.predict(question, 3, "hybrid", api_name="/ask")
+            if result.get("question") != question:
+                errors.append(f"answer for another question: {result.get('question')!r}")
+        except Exception as exc:  # noqa: BLE001 - every failure counts, whatever its kind
+            errors.append(f"{type(exc).__name__}: {exc}")
+        latencies.append(time.perf_counter() - start)
+    return latencies, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--questions", type=int, default=50, help="questions per user")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(args.users) as pool:
+        results = list(pool.map(lambda n: user(args.url, n, args.questions), range(args.users)))
+    wall = time.perf_counter() - started
+    latencies = np.array([t for times, _ in results for t in times]) * 1000
+    errors = [e for _, errs in results for e in errs]
+    print(
+        json.dumps(
+            {
+                "users": args.users,
+                "asks": int(latencies.size),
+                "errors": len(errors),
+                "first_errors": errors[:5],
+                "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1),
+                "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1),
+                "latency_ms_max": round(float(latencies.max()), 1),
+                "asks_per_second": round(latencies.size / wall, 2),
+                "wall_seconds": round(wall, 1),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
