@@ -91,7 +91,8 @@ def answer_to_text(answer: Answer) -> str:
 
 
 def answer_to_markdown(answer: Answer) -> str:
-    """Markdown for the chat; document text is HTML-escaped so it always shows as text."""
+    """Markdown for the chat: the reader's short answer first when there is one, then the
+    numbered citations; document text is HTML-escaped so it always shows as text."""
     parts = []
     if answer.abstained:
         parts.append(
@@ -104,6 +105,9 @@ def answer_to_markdown(answer: Answer) -> str:
             parts.extend(_citation_markdown(c, mark=False) for c in answer.citations)
             parts.append("</details>")
         return "\n\n".join(parts)
+    best = answer.best
+    if best is not None and best.answer_text:
+        parts.append(f"**Answer:** {_escape(best.answer_text)} (from [1])")
     parts.extend(_citation_markdown(c, mark=c.rank == 1) for c in answer.citations)
     return "\n\n".join(parts)
 

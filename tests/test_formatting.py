@@ -9,7 +9,7 @@ def test_markdown_shows_document_text_literally(fake_embedder) -> None:  # noqa:
     markdown = answer_to_markdown(assistant.ask("What did the page say about script alert?", k=1))
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
     assert r"\*bold\*" in markdown and r"\[link\]" in markdown
-    assert markdown.startswith("**[1]**")
+    assert "\n\n**[1]**" in markdown or markdown.startswith("**[1]**")
 
 
 def test_abstention_is_stated_plainly_everywhere(fake_embedder) -> None:  # noqa: ANN001
@@ -40,4 +40,6 @@ def test_answer_span_offsets_are_exact_and_bold_in_markdown(fake_embedder) -> No
     assert span["citation"] == 1 and span["doc_id"] == cited["doc_id"]
     markdown = answer_to_markdown(answer)
     assert markdown.count("<b>") == 1 and "<script>" not in markdown
+    first, rest = markdown.split("\n\n", 1)  # the short answer leads, then the citations
+    assert first.startswith("**Answer:**") and rest.startswith("**[1]**")
     assert answer_to_text(answer).startswith(f"Answer: {span['text']}")
