@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +36,13 @@ class FakeEmbedder:
                 bucket = int(hashlib.md5(term.encode()).hexdigest(), 16) % self.dimension
                 matrix[row, bucket] += 1.0
         return normalize_rows(matrix)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on, for starting the app in a test."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without these the closed network makes Chromium stall on start-up.
@@ -59,9 +58,7 @@ def app_url(real_embedder, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
     shutil.copy(SAMPLE, docs / SAMPLE.name)
     (docs / "security-notes.txt").write_text(XSS, encoding="utf-8")
     demo = build_app(Assistant.from_paths([docs], embedder=real_embedder))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()

@@ -1,11 +1,11 @@
 """What users see, with the real default model on the bundled sample article."""
 
 import json
-import socket
 
 import pytest
 
 from qa.cli import main
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -116,18 +116,12 @@ def test_missing_model_fails_fast_with_a_clear_message(tmp_path) -> None:  # noq
         SentenceTransformerEmbedder("some-org/model-that-is-not-cached")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_running_app_answers_through_gradio_client(sample_assistant) -> None:  # noqa: ANN001
     from gradio_client import Client
 
     from app import build_app
 
-    port = _free_port()
+    port = free_port()
     demo = build_app(sample_assistant)
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
@@ -155,7 +149,7 @@ def test_auth_keeps_out_who_has_no_login(sample_assistant) -> None:  # noqa: ANN
     from app import build_app
     from qa.cli import parse_auth
 
-    port = _free_port()
+    port = free_port()
     demo = build_app(sample_assistant)
     auth = parse_auth("reader:s3cret:with-colon")
     assert auth == ("reader", "s3cret:with-colon")
