@@ -21,15 +21,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-QUESTIONS = [
-    "Who directs the biomedical alliance?",
-    "Which company is a director unit of the alliance?",
-    "What does the industrial chain alliance aim to forge?",
-    "What was signed to serve the Hangzhou Asian Games?",
-    "When were the requirements proposed?",
-    "What is the capital of France?",
-    "How many employees does Geely have?",
-]
+from app import EXAMPLES  # noqa: E402
+
+# The chat's example questions, and two more the sample article answers or cannot answer.
+QUESTIONS = [*EXAMPLES, "When were the requirements proposed?", "How many employees does Geely have?"]
 
 
 def user(url: str, number: int, questions: int) -> tuple[list[float], list[str]]:

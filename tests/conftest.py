@@ -19,6 +19,7 @@ SAMPLE = (
     / "data"
     / "yangtze-river-delta-industrial-chains.txt"
 )
+DIRECTORS = "China Pharmaceutical University"  # named in the sample's director sentence
 
 
 class FakeEmbedder:

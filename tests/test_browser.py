@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SAMPLE, free_port
+from tests.conftest import DIRECTORS, SAMPLE, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without these the closed network makes Chromium stall on start-up.
@@ -32,7 +32,6 @@ XSS = (
     "The attacker wrote <script>alert(1)</script> into the wiki page. "
     "The attacker also pasted <img src=x onerror=alert(1)> into the wiki page.\n"
 )
-DIRECTORS = "China Pharmaceutical University"
 
 pytestmark = [
     pytest.mark.slow,

@@ -5,11 +5,10 @@ import json
 import pytest
 
 from qa.cli import main
-from tests.conftest import free_port
+from tests.conftest import DIRECTORS, free_port
 
 pytestmark = pytest.mark.slow
 
-DIRECTORS = "China Pharmaceutical University"
 
 
 def test_who_directs_the_biomedical_alliance_cites_the_director_sentence(sample_assistant) -> None:  # noqa: ANN001
