@@ -1,5 +1,5 @@
-"""The chat UI (Gradio only): it builds the interface around an `Assistant`; formatting lives in
-`qa.formatting`. Run `python app.py` or `qa serve`."""
+"""The chat UI (Gradio only): it builds the interface around a `Collection`; formatting lives in
+`qa.formatting` and `qa.source_view`. Run `python app.py` or `qa serve`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr
 
-from qa import Assistant, QAError
-from qa.cli import add_serve_options, cache_dir, configure_logging, parse_auth
-from qa.formatting import answer_to_json, answer_to_markdown
+from qa import Assistant, QAError, Turn
+from qa.cli import add_serve_options, cache_dir, configure_logging, default_store, parse_auth
+from qa.collection import Collection
+from qa.formatting import answer_to_json, answer_to_markdown, chat_markdown, document_to_json
+from qa.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from qa.source_view import EMPTY, parse_source_link, source_html, source_link
 
 EXAMPLES = [
     "Who directs the biomedical alliance?",
@@ -27,53 +30,315 @@ EXAMPLES = [
 ]
 MODES = ["hybrid", "bm25", "dense"]
 
+CSS = """
+.qa-source-text { white-space: pre-wrap; max-height: 62vh; overflow-y: auto; line-height: 1.55;
+  padding: 0.6em 0.8em; border: 1px solid var(--border-color-primary); border-radius: 8px; }
+.qa-cited { background: #ffe066; color: #1a1a1a; padding: 0 2px; border-radius: 2px; }
+.qa-near { background: rgba(255, 224, 102, 0.22); }
+.qa-source-title { font-weight: 600; font-size: 1.05em; margin-bottom: 0.2em; }
+.qa-source-meta, .qa-more, .qa-source-empty { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.qa-source-meta { margin-bottom: 0.6em; }
+.gradio-container b, .gradio-container strong { font-size: inherit !important; font-family: inherit !important; }
+"""
+# A click on a citation number in the chat asks the server for that sentence's source view:
+# it keeps the link where the hidden button's event reads it (READ_LINK), then presses it.
+# After an answer the chat shows its beginning (the short answer and [1]), and the source
+# panel scrolls inside itself, not the page, to put the cited sentence in its top third.
+HEAD = """<script>
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest('a[href^="#qa-source:"]');
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  window.qaSourceLink = link.getAttribute("href");
+  document.querySelector("#qa-source-open")?.click();
+}, true);
+function qaScrollWithin(box, element, offset) {
+  if (box && element)
+    box.scrollTop += element.getBoundingClientRect().top - box.getBoundingClientRect().top - offset;
+}
+window.qaShowCited = () => setTimeout(() => {
+  const mark = document.getElementById("qa-cited");
+  const box = mark && mark.closest(".qa-source-text");
+  qaScrollWithin(box, mark, box ? box.clientHeight / 3 : 0);
+}, 150);
+window.qaShowAnswer = () => setTimeout(() => {
+  const bots = document.querySelectorAll('[data-testid="bot"]');
+  const last = bots[bots.length - 1];
+  let box = last && last.parentElement;
+  while (box && box.scrollHeight <= box.clientHeight) box = box.parentElement;
+  if (box !== document.documentElement && box !== document.body) qaScrollWithin(box, last, 40);
+}, 150);
+</script>"""
+READ_LINK = "(link) => window.qaSourceLink || link"
+SHOW_CITED = "() => window.qaShowCited()"
+SHOW_ANSWER = "() => { window.qaShowAnswer(); window.qaShowCited(); }"
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The chat interface over `assistant`, with a named `ask` API endpoint."""
 
-    def ask(question: str, k: float = 3, mode: str = "hybrid") -> dict[str, Any]:
-        """Answer a question; returns the answer as JSON (question, abstained, citations)."""
-        try:
-            return answer_to_json(assistant.ask(question, k=int(k), mode=mode))
-        except QAError as exc:
-            raise gr.Error(str(exc)) from exc
+def build_app(collection: Collection) -> gr.Blocks:
+    """The chat, source panel and document manager over `collection`, with named API
+    endpoints `ask`, `upload`, `list` and `remove`."""
 
     def respond(
-        question: str, history: list[dict[str, str]], k: float, mode: str
-    ) -> tuple[str, list[dict[str, str]]]:
+        question: str,
+        history: list[dict[str, str]],
+        turns: list[dict[str, str]],
+        k: float,
+        mode: str,
+        follow_ups: bool,
+    ) -> tuple[str, list[dict[str, str]], list[dict[str, str]], str, str]:
+        earlier = [Turn(**t) for t in turns] if follow_ups else []
+        answer = _ask(collection, question, k, mode, earlier)
+        message = [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": chat_markdown(answer)},
+        ]
+        turn = Turn.of(answer).__dict__
+        best = answer.citations[0] if answer.citations else None
+        source = (
+            EMPTY
+            if best is None
+            else _source(
+                collection, source_link(best.doc_id, best.sentence.start, best.sentence.end)
+            )
+        )
+        return "", [*history, *message], [*turns, turn], answer_to_markdown(answer), source
+
+    def show_source(link: str) -> str:
+        return _source(collection, link)
+
+    def add_files(
+        paths: list[str] | None, progress: gr.Progress = gr.Progress()
+    ) -> tuple[Any, ...]:
+        if not paths:
+            return (None, "Choose one or more files to add.", *_documents_view(collection))
+        files = [(Path(p), Path(p).name) for p in paths]
+        added = collection.add_files(files, lambda done, what: progress(done, desc=what))
+        return (None, _upload_message(added), *_documents_view(collection))
+
+    def remove_choice(doc_id: str | None) -> tuple[Any, ...]:
+        if not doc_id:
+            return ("Choose a document to remove.", *_documents_view(collection))
         try:
-            answer = assistant.ask(question, k=int(k), mode=mode)
+            document = collection.remove(doc_id)
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
-        turn = [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": answer_to_markdown(answer)},
-        ]
-        return "", [*history, *turn]
+        message = f"Removed **{html.escape(document.title)}** ({html.escape(document.source)})."
+        return (message, *_documents_view(collection))
 
-    titles = ", ".join(sorted({d.title for d in assistant.corpus.documents.values()}))
     with gr.Blocks(title="Cited answers") as demo:
-        gr.Markdown(
-            f"## Cited answers\nAsk about **{len(assistant.corpus.documents)}** document(s) "
-            f"({len(assistant.corpus.sentences)} sentences): {html.escape(titles)[:300]}.\n"
-            "Every answer is an exact sentence from the documents, numbered [1]..[k]."
-        )
-        chat = gr.Chatbot(label="Answers", height=480, sanitize_html=True, feedback_options=None)
-        with gr.Row():
-            question = gr.Textbox(
-                placeholder="Ask a question about the documents", show_label=False, scale=5
+        header = gr.Markdown(_header(collection))
+        turns = gr.State([])
+        with gr.Tab("Chat"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(
+                        label="Answers",
+                        height=520,
+                        sanitize_html=True,
+                        feedback_options=None,
+                        autoscroll=False,  # SHOW_ANSWER shows the answer's beginning instead
+                    )
+                    with gr.Row():
+                        question = gr.Textbox(
+                            placeholder="Ask a question about the documents",
+                            show_label=False,
+                            scale=5,
+                        )
+                        send = gr.Button("Ask", variant="primary", scale=1)
+                    gr.Examples(EXAMPLES, inputs=question)
+                    with gr.Accordion("Settings", open=False):
+                        k = gr.Slider(
+                            1, 10, value=collection.assistant.settings.k, step=1, label="Citations"
+                        )
+                        mode = gr.Radio(
+                            MODES,
+                            value=collection.assistant.settings.mode.value,
+                            label="Retrieval mode",
+                        )
+                        follow_ups = gr.Checkbox(
+                            value=True,
+                            label='Follow-up questions use the conversation ("When was it founded?")',
+                        )
+                    with gr.Accordion("Copy the last answer as Markdown", open=False):
+                        copy = gr.Textbox(
+                            show_label=False,
+                            lines=8,
+                            interactive=False,
+                            buttons=["copy"],
+                            elem_id="qa-copy",
+                        )
+                    restart = gr.Button("New conversation", size="sm")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Source")
+                    source = gr.HTML(EMPTY, elem_id="qa-source")
+            link = gr.Textbox(visible="hidden")
+            open_link = gr.Button("Open source", visible="hidden", elem_id="qa-source-open")
+        with gr.Tab("Documents"):
+            files = gr.File(
+                label=f"Add documents ({', '.join(sorted(SUPPORTED_SUFFIXES))}; "
+                f"up to {MAX_FILE_BYTES // 1_000_000} MB each)",
+                file_count="multiple",
+                file_types=sorted(SUPPORTED_SUFFIXES),
             )
-            send = gr.Button("Ask", variant="primary", scale=1)
-        with gr.Accordion("Settings", open=False):
-            k = gr.Slider(1, 10, value=assistant.settings.k, step=1, label="Citations")
-            mode = gr.Radio(MODES, value=assistant.settings.mode.value, label="Retrieval mode")
-        gr.Examples(EXAMPLES, inputs=question)
+            status = gr.Markdown()
+            table = gr.Dataframe(
+                headers=["Title", "Source", "Sentences", "Characters", "Pages", "Id"],
+                value=_rows(collection),
+                interactive=False,
+                wrap=True,
+                column_widths=["34%", "26%", "10%", "11%", "7%", "12%"],
+                elem_id="qa-documents",
+            )
+            with gr.Row():
+                choice = gr.Dropdown(_choices(collection), label="Remove a document", scale=4)
+                drop = gr.Button("Remove", variant="stop", scale=1)
+
+        answered = [question, chat, turns, copy, source]
         for trigger in (question.submit, send.click):
-            trigger(respond, [question, chat, k, mode], [question, chat], api_visibility="private")
-        api_question = gr.Textbox(visible=False)
-        api_out = gr.JSON(visible=False)
-        gr.Button(visible=False).click(ask, [api_question, k, mode], api_out, api_name="ask")
+            trigger(
+                respond,
+                [question, chat, turns, k, mode, follow_ups],
+                answered,
+                api_visibility="private",
+            ).then(None, js=SHOW_ANSWER)
+        open_link.click(show_source, link, source, js=READ_LINK, api_visibility="private").then(
+            None, js=SHOW_CITED
+        )
+        restart.click(
+            lambda: ([], [], "", EMPTY), None, [chat, turns, copy, source], api_visibility="private"
+        )
+        views = [table, choice, header]
+        files.upload(add_files, files, [files, status, *views], api_visibility="private")
+        drop.click(remove_choice, choice, [status, *views], api_visibility="private")
+        _api(collection)
     return demo
+
+
+def _api(collection: Collection) -> None:
+    """The named endpoints for `gradio_client`, on hidden components."""
+
+    def ask(
+        question: str, k: float = 3, mode: str = "hybrid", previous: Any = None
+    ) -> dict[str, Any]:
+        """Answer a question; `previous`: the JSON of the previous answer, for a follow-up."""
+        earlier = [_turn_from_json(previous)] if previous else []
+        return answer_to_json(_ask(collection, question, k, mode, earlier))
+
+    def upload(paths: list[str] | None) -> dict[str, Any]:
+        """Add files to the collection; returns the documents added and the files skipped."""
+        added = collection.add_files([(Path(p), Path(p).name) for p in paths or []])
+        return {
+            "added": [document_to_json(d, collection.assistant.corpus) for d in added.documents],
+            "skipped": [{"file": name, "reason": reason} for name, reason in added.skipped],
+        }
+
+    def list_documents() -> list[dict[str, Any]]:
+        """The indexed documents."""
+        corpus = collection.assistant.corpus
+        return [document_to_json(d, corpus) for d in collection.documents()]
+
+    def remove(doc_id: str) -> dict[str, Any]:
+        """Remove a document by id; returns it as `list` showed it."""
+        corpus = collection.assistant.corpus
+        try:
+            shown = (
+                document_to_json(corpus.documents[doc_id], corpus)
+                if doc_id in corpus.documents
+                else None
+            )
+            collection.remove(doc_id)
+        except QAError as exc:
+            raise gr.Error(str(exc)) from exc
+        return shown or {}
+
+    question, mode, doc_id = (
+        gr.Textbox(visible=False),
+        gr.Textbox(visible=False),
+        gr.Textbox(visible=False),
+    )
+    k, previous = gr.Number(visible=False), gr.JSON(visible=False)
+    paths = gr.File(file_count="multiple", visible=False)
+    out = gr.JSON(visible=False)
+    gr.Button(visible=False).click(ask, [question, k, mode, previous], out, api_name="ask")
+    gr.Button(visible=False).click(upload, paths, out, api_name="upload")
+    gr.Button(visible=False).click(list_documents, None, out, api_name="list")
+    gr.Button(visible=False).click(remove, doc_id, out, api_name="remove")
+
+
+def _ask(collection: Collection, question: str, k: float, mode: str, history: list[Turn]) -> Any:
+    try:
+        return collection.assistant.ask(question, k=int(k), mode=mode, history=history)
+    except QAError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def _turn_from_json(answer: dict[str, Any]) -> Turn:
+    span = answer.get("answer") or {}
+    return Turn(
+        answer.get("searched") or answer.get("question", ""),
+        span.get("text", ""),
+        span.get("doc_id", ""),
+    )
+
+
+def _source(collection: Collection, link: str) -> str:
+    try:
+        doc_id, start, end = parse_source_link(link)
+    except QAError as exc:
+        return f'<div class="qa-source-empty">{html.escape(str(exc))}</div>'
+    return source_html(collection.assistant.corpus, doc_id, start, end)
+
+
+def _header(collection: Collection) -> str:
+    corpus = collection.assistant.corpus
+    titles = ", ".join(sorted(d.title for d in corpus.documents.values()))
+    return (
+        f"## Cited answers\nAsk about **{len(corpus.documents)}** document(s) "
+        f"({len(corpus.sentences)} sentences): {html.escape(titles)[:300]}.\n"
+        "Every answer is an exact sentence from the documents, numbered [1]..[k]; "
+        "click a number to see it in its document."
+    )
+
+
+def _rows(collection: Collection) -> list[list[Any]]:
+    corpus = collection.assistant.corpus
+    rows = []
+    for d in collection.documents():
+        info = document_to_json(d, corpus)
+        rows.append(
+            [
+                d.title,
+                d.source,
+                info["sentences"],
+                info["characters"],
+                info["pages"] or "",
+                d.doc_id,
+            ]
+        )
+    return rows
+
+
+def _choices(collection: Collection) -> list[tuple[str, str]]:
+    return [(f"{d.title} ({d.source})", d.doc_id) for d in collection.documents()]
+
+
+def _documents_view(collection: Collection) -> tuple[Any, Any, str]:
+    return (
+        _rows(collection),
+        gr.Dropdown(choices=_choices(collection), value=None),
+        _header(collection),
+    )
+
+
+def _upload_message(added: Any) -> str:
+    lines = []
+    if added.documents:
+        names = ", ".join(f"**{html.escape(d.title)}**" for d in added.documents)
+        lines.append(f"Indexed {len(added.documents)} document(s): {names}.")
+    for name, reason in added.skipped:
+        lines.append(f"Skipped {html.escape(name)}: {html.escape(reason)}")
+    return "  \n".join(lines) or "Nothing to add."
 
 
 def serve(
@@ -82,13 +347,18 @@ def serve(
     port: int | None = None,
     auth: tuple[str, str] | None = None,
 ) -> None:
-    """Load the store (default: the bundled sample article, indexed and cached on first use)
-    and serve the chat on `host:port`, behind a login page when `auth` is given."""
-
-    assistant = Assistant.sample(cache_dir()) if store is None else Assistant.load(store)
-    _ = assistant.reader  # load the reader now rather than on the first question
+    """Open the collection in `store` (default `default_store()`; created with the bundled
+    sample article when it does not exist yet) and serve the chat on `host:port`, behind a
+    login page when `auth` is given."""
+    collection = Collection.open(store or default_store(), lambda: Assistant.sample(cache_dir()))
+    _ = collection.assistant.reader  # load the reader now rather than on the first question
     port = port or int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    build_app(assistant).launch(server_name=host, server_port=port, auth=auth)
+    build_app(collection).launch(**launch_options(), server_name=host, server_port=port, auth=auth)
+
+
+def launch_options() -> dict[str, Any]:
+    """What `launch()` needs for the citation links, highlighting and upload limit."""
+    return {"css": CSS, "head": HEAD, "max_file_size": MAX_FILE_BYTES}
 
 
 def main() -> None:
@@ -99,9 +369,9 @@ def main() -> None:
     configure_logging(verbose=True)
     try:
         auth = parse_auth(args.auth)
+        serve(args.store, args.host, args.port, auth)
     except QAError as exc:
         parser.error(str(exc))
-    serve(args.store, args.host, args.port, auth)
 
 
 if __name__ == "__main__":

@@ -72,11 +72,14 @@ class VectorIndex:
 
     def similarity(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Inner product of one query vector with the stored vectors of `ids` (all present)."""
+        return self.vectors(ids) @ np.asarray(query, dtype=np.float32)
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of `ids` (all present), one row each."""
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         if not len(ids):
-            return np.zeros(0, dtype=np.float32)
-        vectors = np.vstack([self._index.reconstruct(int(i)) for i in ids])
-        return vectors @ np.asarray(query, dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self._index.reconstruct(int(i)) for i in ids])
 
     def save(self, folder: Path) -> None:
         """Write the index and its manifest into `folder`."""

@@ -2,6 +2,7 @@
 
 from qa.assistant import Assistant
 from qa.errors import QAError
+from qa.followup import Turn
 from qa.settings import Settings
 from qa.types import Answer, Citation, Document, Evidence, Fusion, Mode, Sentence
 
@@ -16,4 +17,5 @@ __all__ = [
     "QAError",
     "Sentence",
     "Settings",
+    "Turn",
 ]

@@ -29,6 +29,7 @@ def cite(corpus: Corpus, question: str, ranked: Ranked, context: int) -> Citatio
         context_before=" ".join(s.text for s in before),
         context_after=" ".join(s.text for s in after),
         answer=ranked.answer,
+        page=document.page_of(sentence.start),
     )
 
 

@@ -17,7 +17,8 @@ from qa.answering import make_answer
 from qa.calibration import Calibration, calibration_for
 from qa.corpus import Corpus, make_document
 from qa.errors import QAError
-from qa.indexes import Indexes
+from qa.followup import Turn, follow_up_context
+from qa.indexes import Indexes, Progress
 from qa.ingest import read_documents
 from qa.reader import Reader, packaged_reader
 from qa.reading import read_ranking
@@ -129,6 +130,40 @@ class Assistant:
             )
         return cls(stored.corpus, embedder, stored.indexes, stored.settings)
 
+    def add_documents(
+        self, documents: Iterable[Document], progress: Progress | None = None
+    ) -> Assistant:
+        """This collection with `documents` added (a text already present is skipped); only
+        the new documents' sentences are embedded. The assistant itself is left unchanged."""
+        return self._reindexed(
+            Corpus.build([*self.corpus.documents.values(), *documents]), progress
+        )
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> Assistant:
+        """This collection without the documents `doc_ids`; nothing is re-embedded.
+
+        Raises:
+            QAError: An id is not in the collection, or no document would be left.
+        """
+        gone = set(doc_ids)
+        unknown = gone - self.corpus.documents.keys()
+        if unknown:
+            raise QAError(
+                f"no document with id {', '.join(sorted(unknown))} in this collection; "
+                "list the documents to see their ids"
+            )
+        kept = [d for d in self.corpus.documents.values() if d.doc_id not in gone]
+        if not kept:
+            raise QAError(
+                "that would leave no documents; add another document before removing this one"
+            )
+        return self._reindexed(Corpus.build(kept))
+
+    def _reindexed(self, corpus: Corpus, progress: Progress | None = None) -> Assistant:
+        r = self.retriever
+        indexes = Indexes.update(corpus, r.embedder, (self.corpus, r.indexes), progress)
+        return Assistant(corpus, r.embedder, indexes, self.settings)
+
     def save(self, store: str | Path) -> None:
         """Write the collection and its indexes to the folder `store` (atomically)."""
         save_store(Path(store), StoredIndexes(self.settings, self.corpus, self.retriever.indexes))
@@ -153,31 +188,72 @@ class Assistant:
 
     # ---- answering --------------------------------------------------------------------
 
-    def ask(self, question: str, k: int | None = None, mode: Mode | str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        mode: Mode | str | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Answer:
         """Answer `question` with the `k` best source sentences, or abstain.
 
         Args:
             question: The question.
             k: Number of citations (default `settings.k`).
             mode: `hybrid`, `bm25` or `dense` (default `settings.mode`).
+            history: The conversation's earlier turns, oldest first: a follow-up question
+                ("When was it founded?") is searched with words from the last one
+                (`qa.followup`); `answer.searched` then shows what was searched.
 
         Returns:
             The answer; `answer.abstained` is True when nothing clears the threshold.
         """
         question, k, mode = self._check(question, k, mode)
+        context = follow_up_context(question, history)
+        if not context:
+            return self._answer(question, k, mode)
+        searched = f"{question} {context}"
+        previous = self.corpus.document_sentences(history[-1].doc_id)
+        if previous:  # first within the document the conversation is about
+            within = np.array([s.sentence_id for s in previous], dtype=np.int64)
+            answer = self._answer(question, k, mode, context, within)
+            if answer.abstained:  # perhaps another document answers it
+                anywhere = self._answer(question, k, mode, context)
+                answer = answer if anywhere.abstained else anywhere
+        else:
+            answer = self._answer(question, k, mode, context)
+        return replace(answer, searched=searched)
+
+    def _answer(
+        self,
+        question: str,
+        k: int,
+        mode: Mode,
+        context: str = "",
+        within: np.ndarray | None = None,
+    ) -> Answer:
         return make_answer(
             self.corpus,
             question,
             mode,
-            self.rank(question, mode),
+            self.rank(question, mode, context=context, within=within),
             k,
             self.calibration,
             self.settings.context_sentences,
         )
 
-    def rank(self, question: str, mode: Mode, query_vector: np.ndarray | None = None) -> Retrieval:
-        """The ranking behind an answer: retrieval, then (with the reader) its top re-read."""
-        retrieval = self.retrieve(question, mode, query_vector)
+    def rank(
+        self,
+        question: str,
+        mode: Mode,
+        query_vector: np.ndarray | None = None,
+        context: str = "",
+        within: np.ndarray | None = None,
+    ) -> Retrieval:
+        """The ranking behind an answer: retrieval, then (with the reader) its top re-read.
+        `context`: words a follow-up question takes from the conversation; `within`: the only
+        sentence ids to rank (None = all)."""
+        retrieval = self.retrieve(question, mode, query_vector, context, within)
         if self.reader is None:
             return retrieval
         settings = self.settings
@@ -188,18 +264,25 @@ class Assistant:
             retrieval,
             settings.read_depth,
             settings.reader_weight,
+            context,
         )
         if not read.ranking:
             return read
         passage = self.corpus.passage_text_of(read.ranking[0].sentence_id)
-        return replace(read, coverage=self.retriever.indexes.lexical.coverage(question, passage))
+        topic = f"{question} {context}" if context else question
+        return replace(read, coverage=self.retriever.indexes.lexical.coverage(topic, passage))
 
     def retrieve(
-        self, question: str, mode: Mode, query_vector: np.ndarray | None = None
+        self,
+        question: str,
+        mode: Mode,
+        query_vector: np.ndarray | None = None,
+        context: str = "",
+        within: np.ndarray | None = None,
     ) -> Retrieval:
         """The first-stage ranking (up to `settings.depth` sentences), before any reading."""
         depth = min(self.settings.depth, len(self.corpus.sentences))
-        return self.retriever.retrieve(question, mode, depth, query_vector)
+        return self.retriever.retrieve(question, mode, depth, query_vector, context, within)
 
     def _check(
         self, question: str, k: int | None, mode: Mode | str | None

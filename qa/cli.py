@@ -21,6 +21,13 @@ def cache_dir() -> Path:
     return Path(os.environ.get("QA_CACHE_DIR") or DEFAULT_CACHE_DIR)
 
 
+def default_store() -> Path:
+    """The chat's collection when no --store is given: $QA_STORE, else
+    ~/.local/share/qa-assistant/collection (created with the sample article on first start)."""
+    default = Path.home() / ".local" / "share" / "qa-assistant" / "collection"
+    return Path(os.environ.get("QA_STORE") or default)
+
+
 def configure_logging(verbose: bool) -> None:
     """Show this project's progress messages (when verbose) and only warnings from libraries."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -72,7 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with cited sentences")
     ask.add_argument("question")
     ask.add_argument(
-        "--store", type=Path, help="store folder (default: the bundled sample article)"
+        "--store",
+        type=Path,
+        help="the collection's store folder; documents uploaded in the chat are saved there "
+        "(default $QA_STORE or ~/.local/share/qa-assistant/collection, created with the "
+        "bundled sample article on first start)",
     )
     ask.add_argument("--k", type=int, default=3, help="number of citations (default 3)")
     ask.add_argument("--mode", choices=MODES, default="hybrid")
@@ -87,7 +98,10 @@ def _parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("eval", help="measure retrieval on a question set")
     ev.add_argument("file", type=Path, help="JSONL question set, SQuAD JSON or ReQA-style JSON")
     ev.add_argument(
-        "--corpus", nargs="+", help="documents a JSONL set asks about (default: sample)"
+        "--corpus",
+        nargs="+",
+        help="documents a JSONL set asks about (default: sample); for a conversation set, more "
+        "documents to ask among (files, or a SQuAD/ReQA file's contexts)",
     )
     ev.add_argument("--mode", choices=(*MODES, "all"), default="hybrid")
     ev.add_argument("--model", default=None, help="sentence-transformers model name or folder")
@@ -129,7 +143,11 @@ def _parser() -> argparse.ArgumentParser:
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
     """The options `python app.py` and `qa serve` share."""
     parser.add_argument(
-        "--store", type=Path, help="store folder (default: the bundled sample article)"
+        "--store",
+        type=Path,
+        help="the collection's store folder; documents uploaded in the chat are saved there "
+        "(default $QA_STORE or ~/.local/share/qa-assistant/collection, created with the "
+        "bundled sample article on first start)",
     )
     parser.add_argument(
         "--host",
@@ -212,10 +230,13 @@ def _eval(args: argparse.Namespace) -> int:
     from embeddings import SentenceTransformerEmbedder
     from qa.assistant import SAMPLE_PATH
     from qa.evaluation import Variant, ablation_variants, evaluate, load_eval_set
+    from qa.evaluation.conversations import is_conversation_set
     from qa.evaluation.report import plot_coverage, report_table
     from qa.ingest import read_documents
     from qa.types import Mode
 
+    if is_conversation_set(args.file):
+        return _eval_conversations(args)
     documents = read_documents(args.corpus or [SAMPLE_PATH])
     eval_set = load_eval_set(args.file, documents)
     if args.sample:
@@ -240,6 +261,39 @@ def _eval(args: argparse.Namespace) -> int:
         plot_coverage(report, args.plot)
     print(json.dumps(report, indent=2) if args.json else report_table(report))
     return 0
+
+
+def _eval_conversations(args: argparse.Namespace) -> int:
+    from qa.assistant import Assistant
+    from qa.evaluation.conversations import (
+        conversation_table,
+        evaluate_conversations,
+        load_conversations,
+    )
+
+    conversations = load_conversations(args.file)
+    settings = _settings(args.model).with_(fusion=args.fusion, reader=not args.no_reader)
+    documents = [*conversations.documents, *_distractors(args.corpus or [])]
+    assistant = Assistant.from_documents(documents, settings)
+    report = evaluate_conversations(assistant, conversations.conversations)
+    print(json.dumps(report, indent=2) if args.json else conversation_table(report))
+    return 0
+
+
+def _distractors(paths: list[str]) -> list:
+    """More documents for a conversation set: text files, or a SQuAD/ReQA file's contexts."""
+    from qa.evaluation import load_eval_set
+    from qa.ingest import read_documents
+
+    json_files = [p for p in paths if str(p).endswith((".json", ".json.gz"))]
+    documents = (
+        read_documents([p for p in paths if p not in json_files])
+        if len(json_files) < len(paths)
+        else []
+    )
+    for path in json_files:
+        documents.extend(load_eval_set(path).corpus.documents.values())
+    return documents
 
 
 def _serve(args: argparse.Namespace) -> int:

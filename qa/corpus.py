@@ -26,12 +26,17 @@ def document_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def make_document(text: str, source: str, title: str | None = None) -> Document:
-    """Build a `Document`, titling it by its first line when that line is headline-sized."""
+def make_document(
+    text: str, source: str, title: str | None = None, pages: Sequence[int] = ()
+) -> Document:
+    """Build a `Document`, titling it by its first line (a Markdown heading's `#` marks
+    dropped) when that line is headline-sized.
+
+    `pages`: the offsets in `text` where each page starts, the first at 0 (PDF)."""
     if title is None:
-        first_line = text.strip().split("\n", 1)[0].strip()
+        first_line = text.strip().split("\n", 1)[0].lstrip("#").strip()
         title = first_line if 0 < len(first_line) <= 150 else source
-    return Document(doc_id=document_id(text), title=title, source=source, text=text)
+    return Document(document_id(text), title, source, text, tuple(pages))
 
 
 def passage_numbers(block_sizes: Sequence[int], limit: int = MAX_PASSAGE_SENTENCES) -> list[int]:
@@ -118,6 +123,19 @@ class Corpus:
                 current, previous = current + 1, key
             ids[sentence.sentence_id] = current
         return ids
+
+    @cached_property
+    def _document_ranges(self) -> dict[str, range]:
+        ranges: dict[str, range] = {}
+        for s in self.sentences:  # a document's sentences are consecutive
+            first = ranges[s.doc_id].start if s.doc_id in ranges else s.sentence_id
+            ranges[s.doc_id] = range(first, s.sentence_id + 1)
+        return ranges
+
+    def document_sentences(self, doc_id: str) -> tuple[Sentence, ...]:
+        """The sentences of one document, in order (none for an unknown id)."""
+        span = self._document_ranges.get(doc_id, range(0))
+        return self.sentences[span.start : span.stop]
 
     def passage_text_of(self, sentence_id: int) -> str:
         """The text of the passage holding sentence `sentence_id`."""

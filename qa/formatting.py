@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from qa.types import Answer, Citation
+from qa.corpus import Corpus
+from qa.source_view import source_link
+from qa.types import Answer, Citation, Document
 
 NOT_FOUND = "Not found in these documents."
 
@@ -16,6 +18,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
     best = answer.best
     return {
         "question": answer.question,
+        "searched": answer.searched,
         "mode": answer.mode.value,
         "abstained": answer.abstained,
         "answerability": round(answer.answerability, 4),
@@ -35,6 +38,18 @@ def _span_json(citation: Citation) -> dict[str, Any] | None:
         "start": start,
         "end": end,
         "citation": citation.rank,
+    }
+
+
+def document_to_json(document: Document, corpus: Corpus) -> dict[str, Any]:
+    """One indexed document: id, title, source, size, and pages for formats that have them."""
+    return {
+        "doc_id": document.doc_id,
+        "title": document.title,
+        "source": document.source,
+        "sentences": len(corpus.document_sentences(document.doc_id)),
+        "characters": len(document.text),
+        "pages": len(document.pages) or None,
     }
 
 
@@ -90,39 +105,66 @@ def answer_to_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def answer_to_markdown(answer: Answer) -> str:
+def chat_markdown(answer: Answer) -> str:
     """Markdown for the chat: the reader's short answer first when there is one, then the
-    numbered citations; document text is HTML-escaped so it always shows as text."""
+    numbered citations, each number a link that opens the sentence in the source panel.
+    Document text is HTML-escaped so it always shows as text."""
     parts = []
     if answer.abstained:
         parts.append(
             f"**{NOT_FOUND}** No sentence is close enough to the question "
             f"(answerability {answer.answerability:.2f}, threshold {answer.threshold}). "
-            "Try rephrasing with words the article uses."
+            "Try rephrasing with words the documents use, or ask the whole question again."
         )
         if answer.citations:
             parts.append("<details><summary>Closest sentences (not an answer)</summary>\n")
-            parts.extend(_citation_markdown(c, mark=False) for c in answer.citations)
+            parts.extend(_chat_citation(c, mark=False) for c in answer.citations)
             parts.append("</details>")
-        return "\n\n".join(parts)
-    best = answer.best
-    if best is not None and best.answer_text:
-        parts.append(f"**Answer:** {_escape(best.answer_text)} (from [1])")
-    parts.extend(_citation_markdown(c, mark=c.rank == 1) for c in answer.citations)
+    else:
+        best = answer.best
+        if best is not None and best.answer_text:
+            parts.append(f"**Answer:** {_escape(best.answer_text)} (from [1])")
+        parts.extend(_chat_citation(c, mark=c.rank == 1) for c in answer.citations)
+    if answer.searched:
+        parts.append(f"<sub>Follow-up, searched as: {_escape(answer.searched)}</sub>")
     return "\n\n".join(parts)
 
 
-def _citation_markdown(c: Citation, mark: bool) -> str:
-    """The citation's sentence, its answer span in bold when `mark`, and its provenance."""
+def _chat_citation(c: Citation, mark: bool) -> str:
+    """The citation's number (a link to the source panel), its sentence with the answer span in
+    bold when `mark`, and its provenance."""
     text = _escape(c.text)
     if mark and c.answer is not None:
         start, end = c.answer[0] - c.sentence.start, c.answer[1] - c.sentence.start
         before, span, after = c.text[:start], c.text[start:end], c.text[end:]
         text = f"{_escape(before)}<b>{_escape(span)}</b>{_escape(after)}"
+    link = html.escape(source_link(c.doc_id, c.sentence.start, c.sentence.end))
     return (
-        f"**[{c.rank}]** {text}  \n"
-        f"<sub>{_escape(c.title)} · chars {c.sentence.start}–{c.sentence.end} · score {c.score:.4f}</sub>"
+        f'<a href="{link}" title="Show in the document">[{c.rank}]</a> {text}  \n'
+        f"<sub>{_escape(c.title)} · {_where(c)} · score {c.score:.4f}</sub>"
     )
+
+
+def answer_to_markdown(answer: Answer) -> str:
+    """The answer as portable Markdown, for copying: the question, the short answer, and each
+    cited sentence quoted with its document, source and position."""
+    lines = [f"**Question:** {_escape(answer.question)}", ""]
+    best = answer.best
+    if answer.abstained:
+        lines.append(f"**{NOT_FOUND}** Closest sentences, not an answer:")
+    elif best is not None and best.answer_text:
+        lines.append(f"**Answer:** {_escape(best.answer_text)} [1]")
+    lines.append("")
+    for c in answer.citations:
+        lines.append(f'[{c.rank}] "{_escape(c.text)}"  ')
+        lines.append(f"— *{_escape(c.title)}* ({_escape(c.source)}, {_where(c)})")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _where(c: Citation) -> str:
+    page = f"p. {c.page}, " if c.page is not None else ""
+    return f"{page}chars {c.sentence.start}–{c.sentence.end}"
 
 
 def _escape(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,25 @@ from qa.lexical import LexicalIndex
 log = logging.getLogger(__name__)
 
 _FOLDERS = ("vectors", "bm25", "passage-vectors", "passage-bm25")
+EMBED_BATCH = 256
+
+Progress = Callable[[int, int], None]
+"""Called as `progress(done, total)` while sentences are embedded."""
+
+
+def embed(embedder: Embedder, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    """Embed `texts` in batches of `EMBED_BATCH`, reporting progress after each."""
+    if progress is None or len(texts) <= EMBED_BATCH:
+        vectors = embedder.embed(texts)
+    else:
+        parts = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
+            progress(min(start + EMBED_BATCH, len(texts)), len(texts))
+        vectors = np.vstack(parts)
+    if progress is not None:
+        progress(len(texts), len(texts))
+    return vectors
 
 
 @dataclass(frozen=True)
@@ -32,11 +52,41 @@ class Indexes:
     passage_lexical: LexicalIndex
 
     @classmethod
-    def build(cls, corpus: Corpus, embedder: Embedder) -> Indexes:
+    def build(cls, corpus: Corpus, embedder: Embedder, progress: Progress | None = None) -> Indexes:
         """Embed every sentence of `corpus` and index sentences and passages."""
+        log.info(
+            "embedding %d sentences from %d documents", len(corpus.sentences), len(corpus.documents)
+        )
+        return cls.from_vectors(
+            corpus, embed(embedder, [s.text for s in corpus.sentences], progress)
+        )
+
+    @classmethod
+    def update(
+        cls,
+        corpus: Corpus,
+        embedder: Embedder,
+        previous: tuple[Corpus, Indexes],
+        progress: Progress | None = None,
+    ) -> Indexes:
+        """Index `corpus`, embedding only the sentences the `previous` corpus did not have (same
+        document, same span); the others keep their stored vectors."""
+        old_corpus, old = previous
+        known = {(s.doc_id, s.start, s.end): s.sentence_id for s in old_corpus.sentences}
+        found = [known.get((s.doc_id, s.start, s.end), -1) for s in corpus.sentences]
+        fresh = [i for i, old_id in enumerate(found) if old_id < 0]
+        kept = [i for i, old_id in enumerate(found) if old_id >= 0]
+        log.info("embedding %d new sentences, reusing %d", len(fresh), len(kept))
+        vectors = np.zeros((len(found), old.dimension), dtype=np.float32)
+        vectors[kept] = old.vectors.vectors(np.array([found[i] for i in kept], dtype=np.int64))
+        if fresh:
+            vectors[fresh] = embed(embedder, [corpus.sentences[i].text for i in fresh], progress)
+        return cls.from_vectors(corpus, vectors)
+
+    @classmethod
+    def from_vectors(cls, corpus: Corpus, embedded: np.ndarray) -> Indexes:
+        """Index `corpus` given its sentences' vectors (row i = sentence id i)."""
         texts = [s.text for s in corpus.sentences]
-        log.info("embedding %d sentences from %d documents", len(texts), len(corpus.documents))
-        embedded = embedder.embed(texts)
         passage_texts = corpus.passage_texts()
         means = np.zeros((len(passage_texts), embedded.shape[1]), dtype=np.float32)
         np.add.at(means, corpus.passage_of, embedded)

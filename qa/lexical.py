@@ -46,9 +46,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
-    def search(self, query: str, k: int) -> list[Hit]:
-        """Return up to `k` hits with a positive BM25 score, best first."""
-        return self._search(tokenize(query), k)
+    def search(self, query: str, k: int, within: np.ndarray | None = None) -> list[Hit]:
+        """Return up to `k` hits with a positive BM25 score, best first; only ids in `within`
+        when it is given."""
+        return self._search(tokenize(query), k, within)
 
     def ceiling(self, query: str) -> float:
         """The sum of the query terms' IDF, which Lucene BM25 approaches as term frequency grows;
@@ -75,10 +76,12 @@ class LexicalIndex:
         df = int(indptr[tid + 1] - indptr[tid]) if tid is not None and tid + 1 < len(indptr) else 0
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _search(self, terms: Sequence[str], k: int) -> list[Hit]:
+    def _search(self, terms: Sequence[str], k: int, within: np.ndarray | None = None) -> list[Hit]:
         if not terms or not len(self._ids):
             return []
         scores = self._retriever.get_scores(list(terms))
+        if within is not None:
+            scores = np.where(np.isin(self._ids, within), scores, 0.0)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]

@@ -10,16 +10,33 @@ from qa.retrieval import Retrieval
 
 
 def read_ranking(
-    reader: Reader, corpus: Corpus, question: str, retrieval: Retrieval, depth: int, weight: float
+    reader: Reader,
+    corpus: Corpus,
+    question: str,
+    retrieval: Retrieval,
+    depth: int,
+    weight: float,
+    context: str = "",
 ) -> Retrieval:
     """Read the top `depth` sentences; reorder them by `score + weight * logit(p)`, where p is
     the reader's probability that the sentence answers the question, and mark each one's
-    answer span. Sentences below `depth` keep their places."""
+    answer span. Sentences below `depth` keep their places.
+
+    A follow-up (`context` given) is read twice, as asked and with its context, and p is the
+    mean: the context tells "it" apart, while on its own it would pull the reader back to
+    the previous answer ("When is it held? founded ..." reads as "when was it founded");
+    the span is the one marked for the question as asked."""
     top = retrieval.ranking[:depth]
     if not top:
         return retrieval
     sentences = [corpus.sentences[r.sentence_id] for r in top]
     readings = reader.read(question, [s.text for s in sentences])
+    if context:
+        with_context = reader.read(f"{question} {context}", [s.text for s in sentences])
+        readings = [
+            replace(r, answerability=(r.answerability + c.answerability) / 2)
+            for r, c in zip(readings, with_context)
+        ]
     rescored = []
     for ranked, sentence, reading in zip(top, sentences, readings):
         answer = None

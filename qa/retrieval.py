@@ -46,6 +46,16 @@ class _Signals:
     passage_dense: dict[int, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Topic:
+    """What passages are scored against: the question, or a follow-up with its context; and
+    the extra candidate sentences the context brings."""
+
+    text: str
+    vector: np.ndarray
+    candidates: tuple[int, ...] = ()
+
+
 class Retriever:
     """Finds the sentences that best match a question, by BM25, dense similarity or both.
 
@@ -63,7 +73,13 @@ class Retriever:
         self.settings = settings
 
     def retrieve(
-        self, question: str, mode: Mode, depth: int, query_vector: np.ndarray | None = None
+        self,
+        question: str,
+        mode: Mode,
+        depth: int,
+        query_vector: np.ndarray | None = None,
+        context: str = "",
+        within: np.ndarray | None = None,
     ) -> Retrieval:
         """Rank up to `depth` sentences for `question`.
 
@@ -72,21 +88,31 @@ class Retriever:
             mode: Which retrievers rank the sentences.
             depth: How many ranked sentences to return (and to take from each retriever).
             query_vector: The question's embedding, when the caller has it already.
+            context: Words from the conversation that a follow-up question leans on. In hybrid
+                mode they choose the passage (passage scores, and candidates) while the
+                sentence scores stay the question's own; the other modes search both together.
+            within: Rank only these sentence ids (a follow-up kept to the previous answer's
+                document); None = all.
 
         Returns:
             The ranking, best first, each sentence with every signal's score and rank, and
             the question's best cosine similarity to any sentence (computed in every mode).
         """
+        if context and mode != Mode.HYBRID:
+            question, query_vector = f"{question} {context}", None
         if query_vector is None:
             query_vector = self.embed_question(question)
-        dense = self._dense(query_vector, depth if mode != Mode.BM25 else 1)
+        dense = self._dense(query_vector, depth if mode != Mode.BM25 else 1, within)
         best_similarity = dense[0].score if dense else 0.0
         if mode == Mode.BM25:
             dense = []  # only the best similarity was wanted
-        bm25 = self.indexes.lexical.search(question, depth) if mode != Mode.DENSE else []
+        bm25 = self.indexes.lexical.search(question, depth, within) if mode != Mode.DENSE else []
         signals = _Signals(cosine={hit.sentence_id: hit.score for hit in dense})
         if mode == Mode.HYBRID:
-            fused = self._fuse(question, query_vector, bm25, dense, signals, depth)
+            topic = _Topic(question, query_vector)
+            if context:
+                topic = self._topic(f"{question} {context}", depth, within)
+            fused = self._fuse(question, query_vector, bm25, dense, signals, depth, topic)
         else:
             fused = bm25 if mode == Mode.BM25 else dense
         bm25_hits = {hit.sentence_id: hit for hit in bm25}
@@ -112,8 +138,10 @@ class Retriever:
         dense: list[Hit],
         signals: _Signals,
         depth: int,
+        topic: _Topic,
     ) -> list[Hit]:
-        """Fuse the two rankings; linear fusion records the signals it computes in `signals`."""
+        """Fuse the two rankings; linear fusion records the signals it computes in `signals`.
+        Passages are scored against `topic`, which is the question unless it is a follow-up."""
         settings = self.settings
         if settings.fusion == Fusion.RRF:
             return fuse_rankings(
@@ -121,7 +149,13 @@ class Retriever:
             )
         indexes = self.indexes
         candidates = np.array(
-            list(dict.fromkeys([h.sentence_id for h in dense] + [h.sentence_id for h in bm25])),
+            list(
+                dict.fromkeys(
+                    [h.sentence_id for h in dense]
+                    + [h.sentence_id for h in bm25]
+                    + list(topic.candidates)
+                )
+            ),
             dtype=np.int64,
         )
         missing = candidates[[sid not in signals.cosine for sid in candidates.tolist()]]
@@ -131,14 +165,14 @@ class Retriever:
         ceiling = indexes.lexical.ceiling(question)
         lexical = {hit.sentence_id: hit.score / ceiling for hit in bm25}
         passages = self.passage_of[candidates]
-        passage_ceiling = indexes.passage_lexical.ceiling(question)
+        passage_ceiling = indexes.passage_lexical.ceiling(topic.text)
         passage_bm25 = {
             hit.sentence_id: hit.score / passage_ceiling  # a passage hit's id is the passage id
-            for hit in indexes.passage_lexical.search(question, depth)
+            for hit in indexes.passage_lexical.search(topic.text, depth)
         }
         unique = np.unique(passages)
         passage_cosine = dict(
-            zip(unique.tolist(), indexes.passage_vectors.similarity(query_vector, unique).tolist())
+            zip(unique.tolist(), indexes.passage_vectors.similarity(topic.vector, unique).tolist())
         )
         for sid, passage in zip(candidates.tolist(), passages.tolist()):
             signals.passage_bm25[sid] = passage_bm25.get(passage, 0.0)
@@ -153,11 +187,27 @@ class Retriever:
             ],
         )
 
+    def _topic(self, text: str, depth: int, within: np.ndarray | None) -> _Topic:
+        """A follow-up with its context, and the sentences either retriever finds for it."""
+        vector = self.embed_question(text)
+        dense = self._dense(vector, depth, within)
+        bm25 = self.indexes.lexical.search(text, depth, within)
+        return _Topic(text, vector, tuple(h.sentence_id for h in [*dense, *bm25]))
+
     def embed_question(self, question: str) -> np.ndarray:
         """The question's unit vector, shape `(dimension,)`."""
         return self.embedder.embed([question])[0]
 
-    def _dense(self, query_vector: np.ndarray, depth: int) -> list[Hit]:
+    def _dense(
+        self, query_vector: np.ndarray, depth: int, within: np.ndarray | None = None
+    ) -> list[Hit]:
+        if within is not None:
+            similarity = self.indexes.vectors.similarity(query_vector, within)
+            top = np.argsort(-similarity, kind="stable")[:depth]
+            return [
+                Hit(sentence_id=int(within[i]), score=float(similarity[i]), rank=rank)
+                for rank, i in enumerate(top, start=1)
+            ]
         scores, ids = self.indexes.vectors.search(query_vector[None, :], depth)
         return [
             Hit(sentence_id=int(sid), score=float(score), rank=rank)

@@ -60,7 +60,10 @@ def load_store(folder: Path) -> StoredIndexes:
     folder = Path(folder)
     manifest = _read_manifest(folder)
     try:
-        documents = [Document(**d) for d in _read_jsonl(folder / "documents.jsonl")]
+        documents = [
+            Document(**{**d, "pages": tuple(d.get("pages", ()))})
+            for d in _read_jsonl(folder / "documents.jsonl")
+        ]
         spans = [
             (s["doc_id"], s["start"], s["end"], s["passage"])
             for s in _read_jsonl(folder / "sentences.jsonl")

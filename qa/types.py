@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -25,13 +26,22 @@ class Fusion(str, Enum):
 class Document:
     """One source text as the user gave it.
 
-    `text` is the exact text that sentence offsets point into.
+    `text` is the exact text that sentence offsets point into (for a PDF, .docx or HTML file,
+    the text extracted from it). `pages` holds the offset at which each page starts (the first
+    at 0), for formats that have pages (PDF); empty otherwise.
     """
 
     doc_id: str
     title: str
     source: str
     text: str
+    pages: tuple[int, ...] = ()
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page holding character `offset`, or None for a text without pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect.bisect_right(self.pages, offset))
 
 
 @dataclass(frozen=True)
@@ -87,7 +97,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Citation:
-    """A cited source sentence with its provenance and neighbouring sentences as context."""
+    """A cited source sentence with its provenance and neighbouring sentences as context;
+    `page` is the 1-based page the sentence starts on, for documents with pages (PDF)."""
 
     rank: int
     sentence: Sentence
@@ -98,6 +109,7 @@ class Citation:
     context_before: str = ""
     context_after: str = ""
     answer: tuple[int, int] | None = None
+    page: int | None = None
 
     @property
     def answer_text(self) -> str | None:
@@ -127,6 +139,8 @@ class Answer:
 
     `answerability` is the score compared with `threshold`; below it the assistant abstains
     and `citations` holds the closest sentences for the user to inspect, not an answer.
+    `searched` is what was searched when it differs from `question`: a follow-up question
+    with the words it took from the conversation (see `qa.followup`).
     """
 
     question: str
@@ -135,6 +149,7 @@ class Answer:
     answerability: float
     threshold: float | None
     citations: tuple[Citation, ...] = field(default_factory=tuple)
+    searched: str | None = None
 
     @property
     def best(self) -> Citation | None:

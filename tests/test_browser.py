@@ -32,6 +32,13 @@ XSS = (
     "The attacker wrote <script>alert(1)</script> into the wiki page. "
     "The attacker also pasted <img src=x onerror=alert(1)> into the wiki page.\n"
 )
+UPLOAD = """<html><head><title>Harbor Lights Festival</title></head><body>
+<nav>Home | Events | Contact</nav>
+<article><h1>Harbor Lights Festival</h1>
+<p>The Harbor Lights Festival was founded in 1987 by the fishermen's guild of Port Ellery.
+It is held every August on the old quay, where three hundred lanterns are floated at dusk.</p>
+<p>Marta Quill directed the festival for twenty years before she retired to Lisbon.</p></article>
+<footer>Copyright Port Ellery Council</footer></body></html>"""
 
 pytestmark = [
     pytest.mark.slow,
@@ -50,15 +57,26 @@ def _output() -> Path:
 
 @pytest.fixture(scope="module")
 def app_url(real_embedder, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
-    from app import build_app
+    from app import build_app, launch_options
     from qa import Assistant
+    from qa.collection import Collection
 
     docs = tmp_path_factory.mktemp("docs")
     shutil.copy(SAMPLE, docs / SAMPLE.name)
     (docs / "security-notes.txt").write_text(XSS, encoding="utf-8")
-    demo = build_app(Assistant.from_paths([docs], embedder=real_embedder))
+    store = tmp_path_factory.mktemp("collection") / "store"
+    collection = Collection.open(
+        store, lambda: Assistant.from_paths([docs], embedder=real_embedder)
+    )
+    demo = build_app(collection)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    demo.launch(
+        **launch_options(),
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+    )
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 
@@ -78,7 +96,8 @@ def browser(app_url, tmp_path_factory) -> Iterator[tuple[Any, list[str]]]:  # no
         page = context.new_page()
         dialogs: list[str] = []  # any alert() a document managed to run
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(app_url, wait_until="networkidle")
+        page.goto(app_url)
+        page.get_by_placeholder("Ask a question about the documents").wait_for(timeout=60_000)
         yield page, dialogs
         context.close()
 
@@ -104,6 +123,54 @@ def test_the_director_question_cites_the_director_sentence_first(browser) -> Non
     assert DIRECTORS in answer  # the reader's answer span, in bold
     page.locator('[data-testid="bot"]').last.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(_output() / "director.png"), full_page=True)
+
+
+def test_clicking_a_citation_shows_it_highlighted_in_its_document(browser) -> None:  # noqa: ANN001
+    page, _ = browser
+    _ask(page, "What was signed to serve the Hangzhou Asian Games?", "Asian Games")
+    links = page.locator('[data-testid="bot"]').last.locator('a[href^="#qa-source:"]')
+    assert links.count() >= 2
+    links.nth(1).click()  # citation [2]
+    cited = page.locator("#qa-source #qa-cited")
+    expected = page.locator('[data-testid="bot"]').last.inner_text().split("[2]")[1].split("[3]")[0]
+    page.wait_for_function(
+        "t => document.getElementById('qa-cited')?.innerText.slice(0, 40) === t",
+        arg=expected.strip().split("\n")[0][:40],  # the sentence, not the line under it
+        timeout=30_000,
+    )
+    links.nth(0).click()  # back to [1], the Asian Games sentence
+    page.wait_for_function(
+        "() => document.getElementById('qa-cited')?.innerText.includes('Asian Games')",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(500)  # the panel scrolls the sentence into view
+    panel = page.locator("#qa-source .qa-source-text").bounding_box()
+    mark = cited.bounding_box()
+    assert panel["y"] <= mark["y"] and mark["y"] + mark["height"] <= panel["y"] + panel["height"]
+    assert page.locator("#qa-source .qa-near").count() >= 1  # its neighbours, shaded
+    page.screenshot(path=str(_output() / "source-panel.png"))
+
+
+def test_an_uploaded_document_is_listed_and_answers_follow_ups(browser, tmp_path) -> None:  # noqa: ANN001
+    page, _ = browser
+    upload = tmp_path / "harbor-lights.html"
+    upload.write_text(UPLOAD, encoding="utf-8")
+    page.get_by_role("tab", name="Documents").click()
+    page.locator('input[type="file"][accept*=".pdf"]').set_input_files(str(upload))
+    page.get_by_text("Indexed 1 document(s)").wait_for(timeout=60_000)
+    listed = page.locator("#qa-documents")
+    listed.get_by_text("harbor-lights.html").wait_for(timeout=30_000)
+    table = listed.inner_text()
+    assert "Harbor Lights Festival" in table and SAMPLE.name in table
+    assert "Home | Events" not in table
+    page.screenshot(path=str(_output() / "documents.png"), full_page=True)
+    page.get_by_role("tab", name="Chat").click()
+    text = _ask(page, "Who founded the Harbor Lights Festival?", "fishermen")
+    assert "fishermen's guild of Port Ellery" in text.split("[2]")[0]
+    text = _ask(page, "When is it held?", "August")
+    assert "every August" in text.split("[2]")[0]  # "it": the festival of the previous turn
+    assert "Follow-up, searched as:" in text
+    page.screenshot(path=str(_output() / "upload-and-follow-up.png"), full_page=True)
 
 
 def test_document_markup_renders_as_text_and_runs_nothing(browser) -> None:  # noqa: ANN001

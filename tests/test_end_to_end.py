@@ -1,14 +1,21 @@
 """What users see, with the real default model on the bundled sample article."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from qa.cli import main
 from tests.conftest import DIRECTORS, free_port
 
-pytestmark = pytest.mark.slow
+FESTIVAL = (
+    "# Harbor Lights Festival\n\n"
+    "The Harbor Lights Festival was founded in 1987 by the fishermen's guild of Port Ellery. "
+    "It is held every August on the old quay, where three hundred lanterns are floated at dusk.\n\n"
+    "Marta Quill directed the festival for twenty years before she retired to Lisbon.\n"
+)
 
+pytestmark = pytest.mark.slow
 
 
 def test_who_directs_the_biomedical_alliance_cites_the_director_sentence(sample_assistant) -> None:  # noqa: ANN001
@@ -115,13 +122,15 @@ def test_missing_model_fails_fast_with_a_clear_message(tmp_path) -> None:  # noq
         SentenceTransformerEmbedder("some-org/model-that-is-not-cached")
 
 
-def test_running_app_answers_through_gradio_client(sample_assistant) -> None:  # noqa: ANN001
-    from gradio_client import Client
+def test_running_app_answers_through_gradio_client(sample_assistant, tmp_path) -> None:  # noqa: ANN001
+    from gradio_client import Client, handle_file
 
     from app import build_app
+    from qa.collection import Collection
 
     port = free_port()
-    demo = build_app(sample_assistant)
+    store = tmp_path / "store"
+    demo = build_app(Collection(store, sample_assistant))
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
@@ -135,11 +144,37 @@ def test_running_app_answers_through_gradio_client(sample_assistant) -> None:  #
             ]
             is True
         )
+        (tmp_path / "festival.md").write_text(FESTIVAL, encoding="utf-8")
+        (tmp_path / "notes.exe").write_bytes(b"MZ\x00\x01")
+        files = [handle_file(str(tmp_path / n)) for n in ("festival.md", "notes.exe")]
+        added = client.predict(files, api_name="/upload")
+        assert [d["title"] for d in added["added"]] == ["Harbor Lights Festival"]
+        assert added["added"][0]["source"] == "festival.md" and added["added"][0]["sentences"] == 4
+        assert (
+            added["skipped"][0]["file"] == "notes.exe"
+            and "supported" in added["skipped"][0]["reason"]
+        )
+        listed = client.predict(api_name="/list")
+        assert [d["source"] for d in listed][-1] == "festival.md" and len(listed) == 2
+        first = client.predict(
+            "Who founded the Harbor Lights Festival?", 1, "hybrid", None, api_name="/ask"
+        )
+        assert "fishermen's guild" in first["citations"][0]["text"]
+        follow = client.predict("When is it held?", 1, "hybrid", first, api_name="/ask")
+        assert "every August" in follow["citations"][0]["text"] and follow["searched"]
+        removed = client.predict(added["added"][0]["doc_id"], api_name="/remove")
+        assert removed["title"] == "Harbor Lights Festival"
+        assert len(client.predict(api_name="/list")) == 1
+        with pytest.raises(Exception, match="no documents"):
+            client.predict(listed[0]["doc_id"], api_name="/remove")  # the last one stays
     finally:
         demo.close()
+    from qa import Assistant
+
+    assert len(Assistant.load(store).corpus.documents) == 1  # every change was saved
 
 
-def test_auth_keeps_out_who_has_no_login(sample_assistant) -> None:  # noqa: ANN001
+def test_auth_keeps_out_who_has_no_login(sample_assistant, tmp_path) -> None:  # noqa: ANN001
     import urllib.request
     from urllib.error import HTTPError
 
@@ -147,9 +182,10 @@ def test_auth_keeps_out_who_has_no_login(sample_assistant) -> None:  # noqa: ANN
 
     from app import build_app
     from qa.cli import parse_auth
+    from qa.collection import Collection
 
     port = free_port()
-    demo = build_app(sample_assistant)
+    demo = build_app(Collection(tmp_path / "store", sample_assistant))
     auth = parse_auth("reader:s3cret:with-colon")
     assert auth == ("reader", "s3cret:with-colon")
     demo.launch(
@@ -161,7 +197,9 @@ def test_auth_keeps_out_who_has_no_login(sample_assistant) -> None:  # noqa: ANN
             urllib.request.urlopen(f"{url}config", timeout=10)
         assert refused.value.code == 401
         client = Client(url, auth=auth, verbose=False)
-        result = client.predict("Who directs the biomedical alliance?", 1, "hybrid", api_name="/ask")
+        result = client.predict(
+            "Who directs the biomedical alliance?", 1, "hybrid", api_name="/ask"
+        )
         assert DIRECTORS in result["citations"][0]["text"]
     finally:
         demo.close()
@@ -202,3 +240,13 @@ def test_cli_eval_jsonl_over_the_sample_reports_every_mode(tmp_path, capsys) -> 
     assert hybrid["abstention_precision"] == 1.0 and hybrid["abstention_recall"] == 1.0
     assert {"recall@1", "recall@5", "recall@10", "latency_ms_p50", "latency_ms_p95"} <= set(hybrid)
     assert len(details.read_text().splitlines()) == 9
+
+
+def test_follow_ups_get_more_right_with_the_conversation(capsys) -> None:  # noqa: ANN001
+    conversations = Path(__file__).parent / "data" / "followups.json"
+    assert main(["eval", str(conversations), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["follow_ups_with_history"]["questions"] == 32
+    alone, with_history = report["follow_ups_alone"], report["follow_ups_with_history"]
+    assert with_history["right"] > alone["right"]
+    assert report["openers"]["right"] >= 12

@@ -1,15 +1,15 @@
 from qa import Assistant, Settings
-from qa.formatting import answer_to_json, answer_to_markdown, answer_to_text
+from qa.formatting import answer_to_json, answer_to_markdown, answer_to_text, chat_markdown
 
 XSS = "Attack\n\nThe page said <script>alert(1)</script> and *bold* [link](x). Nothing else."
 
 
 def test_markdown_shows_document_text_literally(fake_embedder) -> None:  # noqa: ANN001
     assistant = Assistant.from_texts([XSS], Settings(abstain_threshold=0.0), embedder=fake_embedder)
-    markdown = answer_to_markdown(assistant.ask("What did the page say about script alert?", k=1))
+    markdown = chat_markdown(assistant.ask("What did the page say about script alert?", k=1))
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
     assert r"\*bold\*" in markdown and r"\[link\]" in markdown
-    assert "\n\n**[1]**" in markdown or markdown.startswith("**[1]**")
+    assert ">[1]</a> The page said" in markdown
 
 
 def test_abstention_is_stated_plainly_everywhere(fake_embedder) -> None:  # noqa: ANN001
@@ -17,7 +17,8 @@ def test_abstention_is_stated_plainly_everywhere(fake_embedder) -> None:  # noqa
         [XSS], Settings(abstain_threshold=0.99), embedder=fake_embedder
     )
     answer = assistant.ask("Where is Paris?")
-    assert answer_to_markdown(answer).startswith("**Not found in these documents.**")
+    assert chat_markdown(answer).startswith("**Not found in these documents.**")
+    assert "**Not found in these documents.**" in answer_to_markdown(answer)
     assert answer_to_text(answer).startswith("Not found in these documents.")
     assert answer_to_json(answer)["abstained"] is True
 
@@ -38,8 +39,20 @@ def test_answer_span_offsets_are_exact_and_bold_in_markdown(fake_embedder) -> No
     assert XSS[span["start"] : span["end"]] == span["text"] == cited["answer"]["text"]
     assert cited["start"] <= span["start"] < span["end"] <= cited["end"]
     assert span["citation"] == 1 and span["doc_id"] == cited["doc_id"]
-    markdown = answer_to_markdown(answer)
+    markdown = chat_markdown(answer)
     assert markdown.count("<b>") == 1 and "<script>" not in markdown
     first, rest = markdown.split("\n\n", 1)  # the short answer leads, then the citations
-    assert first.startswith("**Answer:**") and rest.startswith("**[1]**")
+    assert first.startswith("**Answer:**") and rest.startswith('<a href="#qa-source:')
     assert answer_to_text(answer).startswith(f"Answer: {span['text']}")
+
+
+def test_markdown_for_copying_quotes_each_citation_with_its_place(fake_embedder) -> None:  # noqa: ANN001
+    assistant = Assistant.from_texts([XSS], Settings(abstain_threshold=0.0), embedder=fake_embedder)
+    answer = assistant.ask("What did the page say about script alert?", k=2)
+    markdown = answer_to_markdown(answer)
+    assert markdown.startswith("**Question:** What did the page say about script alert?\n")
+    assert markdown.split("\n")[2].startswith("**Answer:** &lt;script&gt;alert(1)")
+    for c in answer.citations:
+        where = f"chars {c.sentence.start}–{c.sentence.end}"
+        assert f"[{c.rank}] " in markdown and f"— *Attack* (text 1, {where})" in markdown
+    assert "<a " not in markdown and "<script>" not in markdown

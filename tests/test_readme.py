@@ -1,4 +1,4 @@
-"""The README's Python example runs as written."""
+"""The README's Python and gradio_client examples run as written."""
 
 import re
 import shutil
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, free_port
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -25,3 +25,28 @@ def test_readme_python_example_runs(tmp_path, monkeypatch) -> None:  # noqa: ANN
     exec(compile(code, str(README), "exec"), {})
     assert (tmp_path / "my-store" / "manifest.json").is_file()
     assert list((tmp_path / ".cache" / "qa-assistant").glob("sample-*"))
+
+
+@pytest.mark.slow
+def test_readme_gradio_client_example_runs(sample_assistant, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from app import build_app
+    from qa.collection import Collection
+
+    code = re.search(
+        r"### API \(gradio_client\)\n.*?```python\n(.*?)```",
+        README.read_text(encoding="utf-8"),
+        re.S,
+    ).group(1)
+    port = free_port()
+    demo = build_app(Collection(tmp_path / "store", sample_assistant))
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    (tmp_path / "notes.md").write_text(
+        "# Notes\n\nThe meeting moved to Friday.\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = code.replace("http://127.0.0.1:7860/", f"http://127.0.0.1:{port}/")
+        exec(compile(code, str(README), "exec"), {})
+    finally:
+        demo.close()
+    assert len(Collection.open(tmp_path / "store", lambda: sample_assistant).documents()) == 1

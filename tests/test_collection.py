@@ -1,0 +1,110 @@
+"""Adding and removing documents: only new sentences are embedded, every change is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import Assistant, QAError, Settings
+from qa.collection import Collection
+from tests.conftest import FakeEmbedder
+
+FIRST = "Harbor notes\n\nThe festival was founded in 1987 by the guild. It is held every August."
+SECOND = "River notes\n\nThe bridge was built in 1901 by the city. It was painted red in 1950."
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting the texts it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        return super().embed(texts)
+
+
+def _files(tmp_path: Path, **texts: str) -> list[tuple[Path, str]]:
+    files = []
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.txt"
+        path.write_text(text, encoding="utf-8")
+        files.append((path, f"{name}.txt"))
+    return files
+
+
+@pytest.fixture
+def embedder() -> CountingEmbedder:
+    return CountingEmbedder()
+
+
+@pytest.fixture
+def collection(tmp_path, embedder) -> Collection:  # noqa: ANN001
+    settings = Settings(reader=False, abstain_threshold=0.0)
+    return Collection.open(
+        tmp_path / "store", lambda: Assistant.from_texts([FIRST], settings, embedder=embedder)
+    )
+
+
+def test_adding_embeds_only_the_new_sentences_and_saves(collection, embedder, tmp_path) -> None:  # noqa: ANN001
+    assert embedder.embedded == 3 and (tmp_path / "store" / "manifest.json").is_file()
+    before = collection.assistant
+    old_vectors = before.retriever.indexes.vectors.vectors(np.arange(3))
+    steps: list[str] = []
+    added = collection.add_files(
+        _files(tmp_path, second=SECOND), lambda fraction, what: steps.append(what)
+    )
+    assert [d.source for d in added.documents] == ["second.txt"] and added.skipped == ()
+    assert embedder.embedded == 3 + 3  # the second document's three sentences only
+    assert steps[0] == "reading second.txt" and steps[-1] == "done"
+    after = collection.assistant
+    np.testing.assert_array_equal(
+        after.retriever.indexes.vectors.vectors(np.arange(3)), old_vectors
+    )
+    assert before.corpus.documents.keys() < after.corpus.documents.keys()  # a new snapshot
+    best = after.ask("When was the bridge built?", k=1).best
+    assert best is not None and best.source == "second.txt" and "1901" in best.text
+    reopened = Assistant.load(tmp_path / "store", embedder=embedder)
+    assert [d.source for d in reopened.corpus.documents.values()] == ["text 1", "second.txt"]
+
+
+def test_unreadable_and_repeated_files_are_skipped_with_the_reason(collection, tmp_path) -> None:  # noqa: ANN001
+    bad = tmp_path / "tool.exe"
+    bad.write_bytes(b"MZ\x00")
+    files = [*_files(tmp_path, again=FIRST, empty=" \n"), (bad, "tool.exe")]
+    added = collection.add_files(files)
+    assert added.documents == ()
+    reasons = dict(added.skipped)
+    assert "already in the collection as 'Harbor notes'" in reasons["again.txt"]
+    assert "no text" in reasons["empty.txt"] and "supported" in reasons["tool.exe"]
+    assert len(collection.documents()) == 1
+
+
+def test_removing_keeps_the_rest_without_embedding_and_saves(
+    collection, embedder, tmp_path
+) -> None:  # noqa: ANN001
+    collection.add_files(_files(tmp_path, second=SECOND))
+    first = collection.documents()[0]
+    embedded = embedder.embedded
+    assert collection.remove(first.doc_id) == first
+    assert embedder.embedded == embedded
+    assert [d.source for d in collection.documents()] == ["second.txt"]
+    best = collection.assistant.ask("When was the festival founded?", k=1).best
+    assert best is not None and best.source == "second.txt"  # the festival is gone
+    reopened = Assistant.load(tmp_path / "store", embedder=embedder)
+    assert [d.source for d in reopened.corpus.documents.values()] == ["second.txt"]
+    with pytest.raises(QAError, match="no documents"):
+        collection.remove(collection.documents()[0].doc_id)
+    with pytest.raises(QAError, match="no document with id nope"):
+        collection.remove("nope")
+
+
+def test_a_folder_that_is_not_a_store_is_left_alone(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(QAError, match="not empty and holds no store"):
+        Collection.open(tmp_path / "photos", lambda: pytest.fail("must not seed"))
