@@ -14,12 +14,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr
 
-from qa import Assistant, QAError, Turn
+from qa import Answer, Assistant, QAError, Turn
 from qa.cli import add_serve_options, cache_dir, configure_logging, default_store, parse_auth
-from qa.collection import Collection
+from qa.collection import Added, Collection
 from qa.formatting import answer_to_json, answer_to_markdown, chat_markdown, document_to_json
 from qa.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from qa.source_view import EMPTY, parse_source_link, source_html, source_link
+from qa.source_view import EMPTY, parse_source_link, source_html
 
 EXAMPLES = [
     "Who directs the biomedical alliance?",
@@ -88,20 +88,17 @@ def build_app(collection: Collection) -> gr.Blocks:
         follow_ups: bool,
     ) -> tuple[str, list[dict[str, str]], list[dict[str, str]], str, str]:
         earlier = [Turn(**t) for t in turns] if follow_ups else []
-        answer = _ask(collection, question, k, mode, earlier)
+        assistant = collection.assistant  # one snapshot for the answer and its source
+        answer = _ask(assistant, question, k, mode, earlier)
         message = [
             {"role": "user", "content": question},
             {"role": "assistant", "content": chat_markdown(answer)},
         ]
         turn = Turn.of(answer).__dict__
-        best = answer.citations[0] if answer.citations else None
-        source = (
-            EMPTY
-            if best is None
-            else _source(
-                collection, source_link(best.doc_id, best.sentence.start, best.sentence.end)
-            )
-        )
+        source = EMPTY
+        if answer.citations:  # [1] opens in the source panel by itself
+            s = answer.citations[0].sentence
+            source = source_html(assistant.corpus, s.doc_id, s.start, s.end)
         return "", [*history, *message], [*turns, turn], answer_to_markdown(answer), source
 
     def show_source(link: str) -> str:
@@ -112,8 +109,7 @@ def build_app(collection: Collection) -> gr.Blocks:
     ) -> tuple[Any, ...]:
         if not paths:
             return (None, "Choose one or more files to add.", *_documents_view(collection))
-        files = [(Path(p), Path(p).name) for p in paths]
-        added = collection.add_files(files, lambda done, what: progress(done, desc=what))
+        added = collection.add_files(_named(paths), lambda done, what: progress(done, desc=what))
         return (None, _upload_message(added), *_documents_view(collection))
 
     def remove_choice(doc_id: str | None) -> tuple[Any, ...]:
@@ -223,11 +219,11 @@ def _api(collection: Collection) -> None:
     ) -> dict[str, Any]:
         """Answer a question; `previous`: the JSON of the previous answer, for a follow-up."""
         earlier = [_turn_from_json(previous)] if previous else []
-        return answer_to_json(_ask(collection, question, k, mode, earlier))
+        return answer_to_json(_ask(collection.assistant, question, k, mode, earlier))
 
     def upload(paths: list[str] | None) -> dict[str, Any]:
         """Add files to the collection; returns the documents added and the files skipped."""
-        added = collection.add_files([(Path(p), Path(p).name) for p in paths or []])
+        added = collection.add_files(_named(paths or []))
         return {
             "added": [document_to_json(d, collection.assistant.corpus) for d in added.documents],
             "skipped": [{"file": name, "reason": reason} for name, reason in added.skipped],
@@ -240,23 +236,13 @@ def _api(collection: Collection) -> None:
 
     def remove(doc_id: str) -> dict[str, Any]:
         """Remove a document by id; returns it as `list` showed it."""
-        corpus = collection.assistant.corpus
+        corpus = collection.assistant.corpus  # as listed, before the removal
         try:
-            shown = (
-                document_to_json(corpus.documents[doc_id], corpus)
-                if doc_id in corpus.documents
-                else None
-            )
-            collection.remove(doc_id)
+            return document_to_json(collection.remove(doc_id), corpus)
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
-        return shown or {}
 
-    question, mode, doc_id = (
-        gr.Textbox(visible=False),
-        gr.Textbox(visible=False),
-        gr.Textbox(visible=False),
-    )
+    question, mode, doc_id = (gr.Textbox(visible=False) for _ in range(3))
     k, previous = gr.Number(visible=False), gr.JSON(visible=False)
     paths = gr.File(file_count="multiple", visible=False)
     out = gr.JSON(visible=False)
@@ -266,11 +252,16 @@ def _api(collection: Collection) -> None:
     gr.Button(visible=False).click(remove, doc_id, out, api_name="remove")
 
 
-def _ask(collection: Collection, question: str, k: float, mode: str, history: list[Turn]) -> Any:
+def _ask(assistant: Assistant, question: str, k: float, mode: str, history: list[Turn]) -> Answer:
     try:
-        return collection.assistant.ask(question, k=int(k), mode=mode, history=history)
+        return assistant.ask(question, k=int(k), mode=mode, history=history)
     except QAError as exc:
         raise gr.Error(str(exc)) from exc
+
+
+def _named(paths: list[str]) -> list[tuple[Path, str]]:
+    """Uploaded files with the names citations show: Gradio keeps each upload's own name."""
+    return [(Path(p), Path(p).name) for p in paths]
 
 
 def _turn_from_json(answer: dict[str, Any]) -> Turn:
@@ -295,7 +286,7 @@ def _header(collection: Collection) -> str:
     titles = ", ".join(sorted(d.title for d in corpus.documents.values()))
     return (
         f"## Cited answers\nAsk about **{len(corpus.documents)}** document(s) "
-        f"({len(corpus.sentences)} sentences): {html.escape(titles)[:300]}.\n"
+        f"({len(corpus.sentences)} sentences): {html.escape(titles[:300])}.\n"
         "Every answer is an exact sentence from the documents, numbered [1]..[k]; "
         "click a number to see it in its document."
     )
@@ -303,20 +294,9 @@ def _header(collection: Collection) -> str:
 
 def _rows(collection: Collection) -> list[list[Any]]:
     corpus = collection.assistant.corpus
-    rows = []
-    for d in collection.documents():
-        info = document_to_json(d, corpus)
-        rows.append(
-            [
-                d.title,
-                d.source,
-                info["sentences"],
-                info["characters"],
-                info["pages"] or "",
-                d.doc_id,
-            ]
-        )
-    return rows
+    shown = [document_to_json(d, corpus) for d in collection.documents()]
+    keys = ("title", "source", "sentences", "characters", "pages", "doc_id")
+    return [[info[key] or "" for key in keys] for info in shown]
 
 
 def _choices(collection: Collection) -> list[tuple[str, str]]:
@@ -331,7 +311,7 @@ def _documents_view(collection: Collection) -> tuple[Any, Any, str]:
     )
 
 
-def _upload_message(added: Any) -> str:
+def _upload_message(added: Added) -> str:
     lines = []
     if added.documents:
         names = ", ".join(f"**{html.escape(d.title)}**" for d in added.documents)

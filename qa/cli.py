@@ -285,13 +285,10 @@ def _distractors(paths: list[str]) -> list:
     from qa.evaluation import load_eval_set
     from qa.ingest import read_documents
 
-    json_files = [p for p in paths if str(p).endswith((".json", ".json.gz"))]
-    documents = (
-        read_documents([p for p in paths if p not in json_files])
-        if len(json_files) < len(paths)
-        else []
-    )
-    for path in json_files:
+    sets = [p for p in paths if str(p).endswith((".json", ".json.gz"))]
+    files = [p for p in paths if p not in sets]
+    documents = read_documents(files) if files else []
+    for path in sets:
         documents.extend(load_eval_set(path).corpus.documents.values())
     return documents
 
