@@ -183,4 +183,11 @@ def test_document_markup_renders_as_text_and_runs_nothing(browser) -> None:  # n
     assert dialogs == []
     assert page.locator('[data-testid="bot"] img[src="x"]').count() == 0
     assert page.locator('[data-testid="bot"] script').count() == 0
+    panel = page.locator("#qa-source")  # [1] opened there, as text too
+    assert "<img src=x onerror=alert(1)>" in panel.inner_text()
+    assert panel.locator("img").count() == 0 and panel.locator("script").count() == 0
+    page.get_by_text("Copy the last answer as Markdown").click()
+    copied = page.locator("#qa-copy textarea").input_value()
+    assert copied.startswith("**Question:** What did the attacker paste into the wiki page?")
+    assert "— *Security notes*" in copied
     page.screenshot(path=str(_output() / "markup-as-text.png"), full_page=True)
