@@ -187,7 +187,9 @@ def build_app(collection: Collection) -> gr.Blocks:
                 elem_id="qa-documents",
             )
             with gr.Row():
-                choice = gr.Dropdown(_choices(collection), label="Remove a document", scale=4)
+                choice = gr.Dropdown(
+                    _choices(collection), value=None, label="Remove a document", scale=4
+                )
                 drop = gr.Button("Remove", variant="stop", scale=1)
 
         answered = [question, chat, turns, copy, source]
@@ -205,8 +207,16 @@ def build_app(collection: Collection) -> gr.Blocks:
             lambda: ([], [], "", EMPTY), None, [chat, turns, copy, source], api_visibility="private"
         )
         views = [table, choice, header]
-        files.upload(add_files, files, [files, status, *views], api_visibility="private")
+        files.upload(
+            add_files,
+            files,
+            [files, status, *views],
+            api_visibility="private",
+            show_progress_on=[files],
+        )
         drop.click(remove_choice, choice, [status, *views], api_visibility="private")
+        # Each page load shows the collection as it is now, not as it was at start-up.
+        demo.load(lambda: _documents_view(collection), None, views, api_visibility="private")
         _api(collection)
     return demo
 

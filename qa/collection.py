@@ -101,6 +101,7 @@ class Collection:
                 seen[document.doc_id] = document
                 documents.append(document)
             if documents:
+                report(0.3, f"splitting {len(documents)} document(s) into sentences")
                 updated = current.add_documents(
                     documents,
                     lambda done, total: report(

@@ -172,6 +172,18 @@ def test_an_uploaded_document_is_listed_and_answers_follow_ups(browser, tmp_path
     assert "Follow-up, searched as:" in text
     page.screenshot(path=str(_output() / "upload-and-follow-up.png"), full_page=True)
 
+    # Someone who opens the page now sees the upload listed, and can remove it.
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.get_by_role("tab", name="Documents").click()
+    other.locator("#qa-documents").get_by_text("harbor-lights.html").wait_for(timeout=30_000)
+    other.get_by_label("Remove a document").click()
+    other.get_by_role("option", name="Harbor Lights Festival (harbor-lights.html)").click()
+    other.get_by_role("button", name="Remove", exact=True).click()
+    other.get_by_text("Removed Harbor Lights Festival").wait_for(timeout=30_000)
+    assert "harbor-lights.html" not in other.locator("#qa-documents").inner_text()
+    other.close()
+
 
 def test_document_markup_renders_as_text_and_runs_nothing(browser) -> None:  # noqa: ANN001
     page, dialogs = browser
