@@ -10,10 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from embeddings import Embedder
 from qa.assistant import Assistant
 from qa.errors import QAError
 from qa.readers import read_file
-from qa.store import MANIFEST
+from qa.store import MANIFEST, recover
 from qa.types import Document
 
 log = logging.getLogger(__name__)
@@ -43,16 +44,19 @@ class Collection:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, folder: str | Path, seed: Callable[[], Assistant]) -> Collection:
-        """Open the store in `folder`, or create it there from `seed()` when the folder does
-        not exist yet (or is empty).
+    def open(
+        cls, folder: str | Path, seed: Callable[[], Assistant], embedder: Embedder | None = None
+    ) -> Collection:
+        """Open the store in `folder` (with `embedder`, default the store's own model), or
+        create it there from `seed()` when the folder does not exist yet (or is empty).
 
         Raises:
             QAError: The folder holds something that is not a store, or a damaged store.
         """
         folder = Path(folder)
+        recover(folder)
         if (folder / MANIFEST).is_file():
-            return cls(folder, Assistant.load(folder))
+            return cls(folder, Assistant.load(folder, embedder))
         if folder.exists() and any(folder.iterdir()):
             raise QAError(
                 f"{folder} is not empty and holds no store ({MANIFEST} is missing); "

@@ -2,7 +2,9 @@
 of sentences and passages.
 
 Writes go to a sibling temporary folder that replaces the old store only when complete, so
-an interrupted write leaves the previous store in place.
+an interrupted write leaves the previous store in place. The replacement is two renames (the
+old store aside to `.NAME.old`, the new one in); a process killed between them leaves only
+`.NAME.old`, which `recover` (called on every load) puts back.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def save_store(folder: Path, stored: StoredIndexes) -> None:
     try:
         _write(tmp, stored)
         if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
+            old = _aside(folder)
             shutil.rmtree(old, ignore_errors=True)
             folder.rename(old)
             tmp.rename(folder)
@@ -51,6 +53,18 @@ def save_store(folder: Path, stored: StoredIndexes) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def recover(folder: Path) -> None:
+    """Finish a replacement that was interrupted between its two renames: with no store at
+    `folder` but the previous one set aside, put the previous one back."""
+    old = _aside(folder)
+    if not folder.exists() and (old / MANIFEST).is_file():
+        old.rename(folder)
+
+
+def _aside(folder: Path) -> Path:
+    return folder.with_name(f".{folder.name}.old")
+
+
 def load_store(folder: Path) -> StoredIndexes:
     """Load a store written by `save_store`.
 
@@ -58,6 +72,7 @@ def load_store(folder: Path) -> StoredIndexes:
         QAError: The folder is not a store, is of another format version, or is damaged.
     """
     folder = Path(folder)
+    recover(folder)
     manifest = _read_manifest(folder)
     try:
         documents = [

@@ -108,3 +108,55 @@ def test_a_folder_that_is_not_a_store_is_left_alone(tmp_path) -> None:  # noqa: 
     (tmp_path / "photos" / "cat.jpg").write_bytes(b"\xff\xd8")
     with pytest.raises(QAError, match="not empty and holds no store"):
         Collection.open(tmp_path / "photos", lambda: pytest.fail("must not seed"))
+
+
+def test_a_save_killed_between_its_renames_leaves_the_previous_store(
+    collection, embedder, tmp_path
+) -> None:  # noqa: ANN001
+    store = tmp_path / "store"
+    collection.add_files(_files(tmp_path, second=SECOND))
+    store.rename(tmp_path / ".store.old")  # the first rename done, the second never happened
+    reopened = Collection.open(store, lambda: pytest.fail("must recover, not seed"), embedder)
+    assert [d.source for d in reopened.documents()] == ["text 1", "second.txt"]
+
+
+KILLED_WRITER = """
+import sys
+from qa import Assistant, Settings
+from tests.conftest import FakeEmbedder
+settings = Settings(reader=False)
+states = [Assistant.from_texts(texts, settings, embedder=FakeEmbedder()) for texts in (%r, %r)]
+print("ready", flush=True)
+while True:
+    for state in states:
+        state.save(sys.argv[1])
+"""
+
+
+@pytest.mark.slow  # a dozen Python processes
+def test_killing_a_writer_at_random_moments_never_breaks_the_store(tmp_path, fake_embedder) -> None:  # noqa: ANN001
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    store = tmp_path / "store"
+    texts = ([FIRST], [FIRST, SECOND])
+    Assistant.from_texts(texts[0], Settings(reader=False), embedder=fake_embedder).save(store)
+    root = Path(__file__).resolve().parents[1]
+    script = KILLED_WRITER % texts
+    states = set()
+    rng = random.Random(7)
+    for _ in range(12):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", script, str(store)], cwd=root, stdout=subprocess.PIPE, text=True
+        )
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.0, 0.3))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        loaded = Assistant.load(store, embedder=fake_embedder)  # recovers, or raises
+        states.add(len(loaded.corpus.documents))
+        assert len(loaded.corpus.sentences) == 3 * len(loaded.corpus.documents)
+    assert states <= {1, 2}
