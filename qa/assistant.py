@@ -139,6 +139,17 @@ class Assistant:
             Corpus.build([*self.corpus.documents.values(), *documents]), progress
         )
 
+    def synced(self, documents: Sequence[Document], progress: Progress | None = None) -> Assistant:
+        """This collection made to hold exactly `documents`: texts it has keep their vectors
+        and their place (first, in their old order), new or changed texts are embedded, the
+        rest are dropped. A document is known by its text, so a renamed file is not
+        re-embedded (its source is updated)."""
+        wanted: dict[str, Document] = {}
+        for document in documents:
+            wanted.setdefault(document.doc_id, document)
+        kept = [wanted[doc_id] for doc_id in self.corpus.documents if doc_id in wanted]
+        return self._reindexed(Corpus.build([*kept, *wanted.values()]), progress)
+
     def remove_documents(self, doc_ids: Iterable[str]) -> Assistant:
         """This collection without the documents `doc_ids`; nothing is re-embedded.
 

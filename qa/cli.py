@@ -13,6 +13,8 @@ from pathlib import Path
 
 MODES = ("hybrid", "bm25", "dense")
 
+log = logging.getLogger(__name__)
+
 
 def cache_dir() -> Path:
     """Where the sample store is cached: $QA_CACHE_DIR, else ~/.cache/qa-assistant."""
@@ -67,10 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    index = commands.add_parser("index", help="index text files or folders into a store")
-    index.add_argument("paths", nargs="+", help=".txt/.md files or folders (searched recursively)")
+    index = commands.add_parser(
+        "index",
+        help="index files or folders into a store; run again, it embeds only new or changed "
+        "files and drops files that are gone",
+    )
     index.add_argument(
-        "--store", required=True, type=Path, help="store folder to create or replace"
+        "paths", nargs="+", help=".txt/.md/.html/.pdf/.docx files or folders (recursively)"
+    )
+    index.add_argument(
+        "--store", required=True, type=Path, help="store folder to create or bring up to date"
     )
     index.add_argument("--model", default=None, help="sentence-transformers model name or folder")
     index.add_argument("--json", action="store_true", help="print a JSON summary, no progress bar")
@@ -134,6 +142,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.set_defaults(run=_eval)
 
+    docs = commands.add_parser("docs", help="list the documents of a store, or remove one")
+    docs_commands = docs.add_subparsers(dest="docs_command", required=True)
+    listing = docs_commands.add_parser("list", help="the documents, one line each")
+    removal = docs_commands.add_parser("remove", help="remove documents (nothing is re-embedded)")
+    removal.add_argument("doc_ids", nargs="+", help="document ids, as `qa docs list` shows")
+    for command in (listing, removal):
+        command.add_argument("--store", required=True, type=Path, help="the store folder")
+        command.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(run=_docs_list)
+    removal.set_defaults(run=_docs_remove)
+
     serve = commands.add_parser("serve", help="start the chat UI")
     add_serve_options(serve)
     serve.set_defaults(run=_serve)
@@ -192,22 +211,102 @@ def _open(store: Path | None):  # noqa: ANN202
 def _index(args: argparse.Namespace) -> int:
     from embeddings import SentenceTransformerEmbedder
     from qa.assistant import Assistant
+    from qa.ingest import read_documents
 
     settings = _settings(args.model)
     embedder = SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
-    assistant = Assistant.from_paths(args.paths, settings, embedder)
+    documents = read_documents(args.paths)
+    previous = _previous(args.store, embedder, settings.embedder)
+    assistant = (
+        previous.synced(documents)
+        if previous
+        else Assistant.from_documents(documents, settings, embedder)
+    )
     assistant.save(args.store)
+    before = previous.corpus.documents if previous else {}
+    after = assistant.corpus.documents
+    new = after.keys() - before.keys()
     summary = {
         "store": str(args.store),
-        "documents": len(assistant.corpus.documents),
+        "documents": len(after),
         "sentences": len(assistant.corpus.sentences),
+        "added": len(new),
+        "removed": len(before.keys() - after.keys()),
+        "unchanged": len(after.keys() & before.keys()),
+        "embedded_sentences": sum(len(assistant.corpus.document_sentences(d)) for d in new),
+        "duplicates": _duplicates(documents),
         "embedder": settings.embedder,
     }
-    print(
-        json.dumps(summary)
-        if args.json
-        else f"indexed {summary['documents']} documents, {summary['sentences']} sentences into {args.store}"
-    )
+    print(json.dumps(summary) if args.json else _index_message(summary))
+    return 0
+
+
+def _previous(store: Path, embedder, model: str):  # noqa: ANN001, ANN202
+    """The store's assistant to bring up to date, or None to index anew (no store yet, or
+    one built with another model)."""
+    from qa.assistant import Assistant
+    from qa.store import MANIFEST, recover
+
+    recover(store)
+    if not (store / MANIFEST).is_file():
+        return None
+    built_with = json.loads((store / MANIFEST).read_text(encoding="utf-8")).get("embedder")
+    if built_with != model:
+        log.info("the store was built with %s; indexing anew with %s", built_with, model)
+        return None
+    return Assistant.load(store, embedder)
+
+
+def _duplicates(documents: list) -> list[str]:
+    """The sources whose text an earlier document already has."""
+    seen: set[str] = set()
+    repeated = []
+    for document in documents:
+        if document.doc_id in seen:
+            repeated.append(document.source)
+        seen.add(document.doc_id)
+    return repeated
+
+
+def _index_message(summary: dict) -> str:
+    lines = [
+        f"indexed {summary['documents']} documents, {summary['sentences']} sentences into "
+        f"{summary['store']}: {summary['added']} added ({summary['embedded_sentences']} "
+        f"sentences embedded), {summary['removed']} removed, {summary['unchanged']} unchanged"
+    ]
+    lines += [
+        f"skipped {source}: the same text as another file" for source in summary["duplicates"]
+    ]
+    return "\n".join(lines)
+
+
+def _docs_list(args: argparse.Namespace) -> int:
+    from qa.formatting import document_to_json
+    from qa.store import load_store
+
+    corpus = load_store(args.store).corpus  # no model needed to list
+    rows = [document_to_json(d, corpus) for d in corpus.documents.values()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    for row in [] if args.json else rows:
+        print(
+            f"{row['doc_id']}  {row['sentences']:>6} sentences  {row['title']}  ({row['source']})"
+        )
+    return 0
+
+
+def _docs_remove(args: argparse.Namespace) -> int:
+    from qa.assistant import Assistant
+
+    assistant = Assistant.load(args.store)
+    gone = [assistant.corpus.documents.get(d) for d in args.doc_ids]
+    assistant.remove_documents(args.doc_ids).save(args.store)
+    removed = [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in gone if d]
+    if args.json:
+        print(json.dumps({"removed": removed}, ensure_ascii=False))
+        return 0
+    for d in removed:
+        print(f"removed {d['doc_id']}  {d['title']}  ({d['source']})")
     return 0
 
 

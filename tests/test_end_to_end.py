@@ -106,6 +106,46 @@ def test_cli_index_then_ask_a_store(tmp_path, capsys) -> None:  # noqa: ANN001
     assert "[1] It powers 90,000 homes." in capsys.readouterr().out
 
 
+def test_cli_index_again_embeds_only_what_changed(tmp_path, capsys) -> None:  # noqa: ANN001
+    docs, store = tmp_path / "docs", str(tmp_path / "store")
+    docs.mkdir()
+    for name, text in {
+        "a.txt": "Alpha\n\nThe alpha plant opened in 1990. It makes steel.",
+        "b.md": "# Beta\n\nThe beta mill closed in 2001.",
+        "c.txt": "Gamma\n\nThe gamma port handles grain.",
+    }.items():
+        (docs / name).write_text(text, encoding="utf-8")
+
+    def index() -> dict:
+        assert main(["index", str(docs), "--store", store, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    first = index()
+    assert (first["added"], first["embedded_sentences"], first["sentences"]) == (3, 7, 7)
+    again = index()
+    assert (again["added"], again["removed"], again["unchanged"]) == (0, 0, 3)
+    assert again["embedded_sentences"] == 0
+    (docs / "b.md").write_text("# Beta\n\nThe beta mill closed in 2003.", encoding="utf-8")
+    (docs / "c.txt").unlink()
+    (docs / "copy.txt").write_text((docs / "a.txt").read_text(encoding="utf-8"))
+    changed = index()
+    assert (changed["added"], changed["removed"], changed["unchanged"]) == (1, 2, 1)
+    assert changed["embedded_sentences"] == 2 and changed["documents"] == 2
+    assert changed["duplicates"] == [str(docs / "copy.txt")]
+    assert main(["ask", "When did the beta mill close?", "--store", store, "--k", "1"]) == 0
+    assert "[1] The beta mill closed in 2003." in capsys.readouterr().out
+
+    assert main(["docs", "list", "--store", store, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [d["source"] for d in listed] == [str(docs / "a.txt"), str(docs / "b.md")]
+    assert main(["docs", "remove", listed[1]["doc_id"], "--store", store]) == 0
+    assert f"removed {listed[1]['doc_id']}  Beta" in capsys.readouterr().out
+    assert main(["docs", "list", "--store", store]) == 0
+    assert capsys.readouterr().out.count("sentences") == 1
+    assert main(["docs", "remove", "nope", "--store", store]) == 2
+    assert "no document with id nope" in capsys.readouterr().err
+
+
 def test_cli_errors_are_one_clear_line(tmp_path, capsys) -> None:  # noqa: ANN001
     assert main(["ask", "anything", "--store", str(tmp_path / "missing")]) == 2
     assert "is not a store" in capsys.readouterr().err
