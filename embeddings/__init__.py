@@ -4,6 +4,7 @@ from embeddings.base import Embedder, normalize_rows
 from embeddings.cached import CachedEmbedder
 from embeddings.errors import EmbeddingError
 from embeddings.index import VectorIndex
+from embeddings.lazy import LazyEmbedder
 from embeddings.sentence_transformer import DEFAULT_MODEL, SentenceTransformerEmbedder
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "Embedder",
     "EmbeddingError",
+    "LazyEmbedder",
     "SentenceTransformerEmbedder",
     "VectorIndex",
     "normalize_rows",

@@ -135,9 +135,8 @@ class Assistant:
     ) -> Assistant:
         """This collection with `documents` added (a text already present is skipped); only
         the new documents' sentences are embedded. The assistant itself is left unchanged."""
-        return self._reindexed(
-            Corpus.build([*self.corpus.documents.values(), *documents]), progress
-        )
+        corpus = Corpus.build([*self.corpus.documents.values(), *documents], self.corpus)
+        return self._reindexed(corpus, progress)
 
     def synced(self, documents: Sequence[Document], progress: Progress | None = None) -> Assistant:
         """This collection made to hold exactly `documents`: texts it has keep their vectors
@@ -148,7 +147,7 @@ class Assistant:
         for document in documents:
             wanted.setdefault(document.doc_id, document)
         kept = [wanted[doc_id] for doc_id in self.corpus.documents if doc_id in wanted]
-        return self._reindexed(Corpus.build([*kept, *wanted.values()]), progress)
+        return self._reindexed(Corpus.build([*kept, *wanted.values()], self.corpus), progress)
 
     def remove_documents(self, doc_ids: Iterable[str]) -> Assistant:
         """This collection without the documents `doc_ids`; nothing is re-embedded.
@@ -168,7 +167,7 @@ class Assistant:
             raise QAError(
                 "that would leave no documents; add another document before removing this one"
             )
-        return self._reindexed(Corpus.build(kept))
+        return self._reindexed(Corpus.build(kept, self.corpus))
 
     def _reindexed(self, corpus: Corpus, progress: Progress | None = None) -> Assistant:
         r = self.retriever

@@ -8,8 +8,9 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 MODES = ("hybrid", "bm25", "dense")
 
@@ -214,13 +215,16 @@ def _index(args: argparse.Namespace) -> int:
     from qa.ingest import read_documents
 
     settings = _settings(args.model)
-    embedder = SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
     documents = read_documents(args.paths)
-    previous = _previous(args.store, embedder, settings.embedder)
+
+    def embedder() -> SentenceTransformerEmbedder:
+        return SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
+
+    previous = _previous(args.store, settings.embedder, embedder)
     assistant = (
         previous.synced(documents)
         if previous
-        else Assistant.from_documents(documents, settings, embedder)
+        else Assistant.from_documents(documents, settings, embedder())
     )
     assistant.save(args.store)
     before = previous.corpus.documents if previous else {}
@@ -241,20 +245,23 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _previous(store: Path, embedder, model: str):  # noqa: ANN001, ANN202
+def _previous(store: Path, model: str, embedder: Callable[[], Any]):  # noqa: ANN202
     """The store's assistant to bring up to date, or None to index anew (no store yet, or
-    one built with another model)."""
+    one built with another model). Its model loads only if something new needs embedding."""
+    from embeddings import LazyEmbedder
     from qa.assistant import Assistant
     from qa.store import MANIFEST, recover
 
     recover(store)
     if not (store / MANIFEST).is_file():
         return None
-    built_with = json.loads((store / MANIFEST).read_text(encoding="utf-8")).get("embedder")
-    if built_with != model:
-        log.info("the store was built with %s; indexing anew with %s", built_with, model)
+    manifest = json.loads((store / MANIFEST).read_text(encoding="utf-8"))
+    if manifest.get("embedder") != model:
+        log.info(
+            "the store was built with %s; indexing anew with %s", manifest.get("embedder"), model
+        )
         return None
-    return Assistant.load(store, embedder)
+    return Assistant.load(store, LazyEmbedder(embedder, model, int(manifest["dimension"])))
 
 
 def _duplicates(documents: list) -> list[str]:

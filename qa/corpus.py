@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -78,15 +78,21 @@ class Corpus:
     sentences: tuple[Sentence, ...]
 
     @classmethod
-    def build(cls, documents: Iterable[Document]) -> Corpus:
-        """Split documents into sentences; a document whose text was seen already is skipped."""
+    def build(cls, documents: Iterable[Document], known: Corpus | None = None) -> Corpus:
+        """Split documents into sentences; a document whose text was seen already is skipped.
+        A document `known` already has keeps its sentences there, without splitting again."""
         by_id: dict[str, Document] = {}
         sentences: list[Sentence] = []
         for doc in documents:
             if doc.doc_id in by_id:
                 continue
             by_id[doc.doc_id] = doc
-            sentences.extend(sentences_of(doc, first_id=len(sentences)))
+            first = len(sentences)
+            if known is not None and doc.doc_id in known.documents:
+                old = known.document_sentences(doc.doc_id)
+                sentences.extend(replace(s, sentence_id=first + s.index) for s in old)
+            else:
+                sentences.extend(sentences_of(doc, first_id=first))
         return cls(by_id, tuple(sentences))
 
     @classmethod

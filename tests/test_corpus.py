@@ -52,3 +52,29 @@ def test_passage_text_of_a_sentence_is_its_whole_passage() -> None:
     corpus = Corpus.build([make_document(TEXT, "a")])
     assert corpus.passage_text_of(4) == "A second block. It ends here. Really."
     assert corpus.passage_text_of(0) == "Title line"
+
+
+def test_known_documents_keep_their_sentences_without_splitting_again(monkeypatch) -> None:  # noqa: ANN001
+    import qa.corpus
+
+    old = make_document("Old\n\nOne sentence here. Another one there.", source="old.txt")
+    new = make_document("New\n\nA fresh line.", source="new.txt")
+    known = Corpus.build([old])
+    split = qa.corpus.sentences_of
+    calls: list[str] = []
+    monkeypatch.setattr(
+        qa.corpus,
+        "sentences_of",
+        lambda doc, first_id: calls.append(doc.source) or split(doc, first_id),
+    )
+    corpus = Corpus.build([new, old], known)
+    assert calls == ["new.txt"]
+    assert [s.text for s in corpus.sentences] == [
+        "New",
+        "A fresh line.",
+        "Old",
+        "One sentence here.",
+        "Another one there.",
+    ]
+    assert [s.sentence_id for s in corpus.sentences] == [0, 1, 2, 3, 4]
+    assert [s.index for s in corpus.document_sentences(old.doc_id)] == [0, 1, 2]

@@ -56,3 +56,17 @@ def test_empty_index_returns_missing_slots() -> None:
 def test_loading_a_missing_index_says_how_to_fix_it(tmp_path) -> None:  # noqa: ANN001
     with pytest.raises(EmbeddingError, match="qa index"):
         VectorIndex.load(tmp_path)
+
+
+def test_a_lazy_embedder_loads_its_model_only_for_texts(fake_embedder) -> None:  # noqa: ANN001
+    from embeddings import EmbeddingError, LazyEmbedder
+
+    made = []
+    lazy = LazyEmbedder(lambda: made.append(1) or fake_embedder, "fake", fake_embedder.dimension)
+    assert lazy.embed([]).shape == (0, fake_embedder.dimension) and made == []
+    assert lazy.embed(["steel mill"]).shape == (1, fake_embedder.dimension)
+    lazy.embed(["grain port"])
+    assert made == [1]
+    wrong = LazyEmbedder(lambda: fake_embedder, "fake", 7)
+    with pytest.raises(EmbeddingError, match="not the 7 its store was built with"):
+        wrong.embed(["text"])
