@@ -4,7 +4,8 @@ of sentences and passages.
 Writes go to a sibling temporary folder that replaces the old store only when complete, so
 an interrupted write leaves the previous store in place. The replacement is two renames (the
 old store aside to `.NAME.old`, the new one in); a process killed between them leaves only
-`.NAME.old`, which `recover` (called on every load) puts back.
+`.NAME.old`, which `recover` (called on every load) puts back. One writer at a time: the next
+complete write clears the temporary folders a killed writer left.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def save_store(folder: Path, stored: StoredIndexes) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(folder)
+        for stale in folder.parent.glob(f".{folder.name}.tmp-*"):  # left by a killed writer
+            shutil.rmtree(stale, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

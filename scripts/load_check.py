@@ -24,7 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app import EXAMPLES  # noqa: E402
 
 # The chat's example questions, and two more the sample article answers or cannot answer.
-QUESTIONS = [*EXAMPLES, "When were the requirements proposed?", "How many employees does Geely have?"]
+QUESTIONS = [
+    *EXAMPLES,
+    "When were the requirements proposed?",
+    "How many employees does Geely have?",
+]
 
 
 def user(url: str, number: int, questions: int) -> tuple[list[float], list[str]]:

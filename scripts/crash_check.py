@@ -1,0 +1,119 @@
+"""Crash check: SIGKILL a real `qa index` at random moments; the store must always load and
+equal the state before or after the update.
+
+Reproduce: `./dev.sh python scripts/crash_check.py --kills 50` (about 10 minutes). A folder of
+25 text files alternates between two versions (5 files changed, 5 added or removed); each
+round starts `qa index FOLDER --store STORE` towards the other version and kills it after a
+random delay, half of them late in the run, where the store is written. The result is one
+JSON object: rounds, stores that failed to load or matched neither state (both must be 0),
+kills that caught a write in progress, and how often each state was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qa.errors import QAError  # noqa: E402
+from qa.store import load_store  # noqa: E402
+
+QA = ROOT / ".venv" / "bin" / "qa"
+
+
+def write_version(folder: Path, version: int) -> None:
+    """Version 0: files 0-19. Version 1: files 0-14, 15-19 changed, 20-24 added."""
+    for path in folder.glob("*.txt"):
+        path.unlink()
+    for i in range(25 if version else 20):
+        edited = " It was expanded later." if version and i >= 15 else ""
+        (folder / f"article-{i:02d}.txt").write_text(
+            f"Article {i}\n\nThe facility number {i} opened in {1900 + i}.{edited} "
+            f"It employs {100 + i} people and exports to {i % 7 + 2} countries.\n\n"
+            f"Its director, engineer number {i}, grew up in a town on the river.",
+            encoding="utf-8",
+        )
+
+
+def state_of(store: Path) -> frozenset[str] | None:
+    """The store's document ids, or None when it fails to load."""
+    try:
+        return frozenset(load_store(store).corpus.documents)
+    except QAError:
+        return None
+
+
+def index(folder: Path, store: Path) -> subprocess.Popen:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.Popen(
+        [str(QA), "index", str(folder), "--store", str(store), "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kills", type=int, default=50)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/qa-crash-check"))
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    folder, store = args.work / "folder", args.work / "store"
+    folder.mkdir(parents=True, exist_ok=True)
+    states = {}
+    started = time.perf_counter()
+    for version in (0, 1):  # the two complete states, and how long a full run takes
+        write_version(folder, version)
+        t0 = time.perf_counter()
+        assert index(folder, store).wait() == 0
+        duration = time.perf_counter() - t0
+        states[version] = state_of(store)
+    failed = neither = in_write = 0
+    found = {0: 0, 1: 0}
+    for _ in range(args.kills):
+        before = 0 if state_of(store) == states[0] else 1
+        write_version(folder, 1 - before)
+        late = rng.random() < 0.5
+        delay = rng.uniform(0.8, 1.05) * duration if late else rng.uniform(0.0, duration)
+        writer = index(folder, store)
+        time.sleep(delay)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        caught = list(args.work.glob(".store.*"))  # a temporary or set-aside store
+        in_write += bool(caught)
+        state = state_of(store)  # puts a set-aside store back, if that is where it stopped
+        for leftover in args.work.glob(".store.tmp-*"):  # as the next complete write would
+            shutil.rmtree(leftover)
+        if state is None:
+            failed += 1
+        elif state not in (states[0], states[1]):
+            neither += 1
+        else:
+            found[0 if state == states[0] else 1] += 1
+    result = {
+        "rounds": args.kills,
+        "failed_to_load": failed,
+        "matched_neither": neither,
+        "kills_during_a_write": in_write,
+        "found_version_0": found[0],
+        "found_version_1": found[1],
+        "full_run_seconds": round(duration, 1),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
