@@ -52,6 +52,20 @@ def sentence_texts(doc: Document) -> list[str]:
 # --- plain text ------------------------------------------------------------------------------
 
 
+def test_gbk_and_big5_files_index_and_answer(tmp_path: Path, fake_embedder) -> None:  # noqa: ANN001
+    from qa import Assistant, Settings
+
+    write(tmp_path / "simplified.txt", CHINESE.encode("gbk"))
+    write(tmp_path / "traditional.txt", TRADITIONAL.encode("big5"))
+    settings = Settings(reader=False, abstain_threshold=0.0)
+    assistant = Assistant.from_paths([tmp_path], settings, embedder=fake_embedder)
+    best = assistant.ask("联盟的主任是哪所大学的教授？", k=1).best
+    assert best is not None and best.text == "它的主任是中国药科大学的一位教授。"
+    best = assistant.ask("聯盟由幾所大學創立？", k=1).best
+    assert best is not None and best.text.startswith("聯盟由十二所大學於二零二一年創立")
+    assert best.source.endswith("traditional.txt")
+
+
 @pytest.mark.parametrize(
     ("text", "encoding", "sentence"),
     [
