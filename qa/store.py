@@ -1,5 +1,5 @@
-"""A store is a folder: a manifest, the documents, sentence spans, the vector and BM25 indexes
-of sentences and passages.
+"""A store is a folder: a manifest, the metadata (documents and sentence spans, in SQLite), the
+vector and BM25 indexes of sentences and passages.
 
 Writes go to a sibling temporary folder that replaces the old store only when complete, so
 an interrupted write leaves the previous store in place. The replacement is two renames (the
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,10 @@ from pathlib import Path
 from qa.corpus import Corpus
 from qa.errors import QAError
 from qa.indexes import Indexes
+from qa.metadata import read_metadata, write_metadata
 from qa.settings import Settings
-from qa.types import Document
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: metadata in SQLite (2 had JSON lines)
 MANIFEST = "manifest.json"
 
 
@@ -78,16 +79,8 @@ def load_store(folder: Path) -> StoredIndexes:
     recover(folder)
     manifest = _read_manifest(folder)
     try:
-        documents = [
-            Document(**{**d, "pages": tuple(d.get("pages", ()))})
-            for d in _read_jsonl(folder / "documents.jsonl")
-        ]
-        spans = [
-            (s["doc_id"], s["start"], s["end"], s["passage"])
-            for s in _read_jsonl(folder / "sentences.jsonl")
-        ]
-        corpus = Corpus.from_spans(documents, spans)
-    except (OSError, KeyError, TypeError, ValueError) as exc:
+        corpus = read_metadata(folder)
+    except (OSError, KeyError, TypeError, ValueError, sqlite3.Error) as exc:
         raise QAError(f"the store {folder} is damaged ({exc}); rebuild it with `qa index`") from exc
     indexes = Indexes.load(folder, corpus)
     return StoredIndexes(Settings.from_json(manifest["settings"]), corpus, indexes)
@@ -116,14 +109,7 @@ def _read_manifest(folder: Path) -> dict:
 
 def _write(folder: Path, stored: StoredIndexes) -> None:
     corpus = stored.corpus
-    _write_jsonl(folder / "documents.jsonl", (d.__dict__ for d in corpus.documents.values()))
-    _write_jsonl(
-        folder / "sentences.jsonl",
-        (
-            {"doc_id": s.doc_id, "start": s.start, "end": s.end, "passage": s.passage}
-            for s in corpus.sentences
-        ),
-    )
+    write_metadata(folder, corpus)
     stored.indexes.save(folder)
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -135,14 +121,3 @@ def _write(folder: Path, stored: StoredIndexes) -> None:
     }
     # The manifest goes last: a folder without one is never taken for a store.
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-
-
-def _write_jsonl(path: Path, rows: object) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for row in rows:  # type: ignore[attr-defined]
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]

@@ -105,6 +105,34 @@ def test_loading_a_store_with_a_missing_index_fails_clearly(
         Assistant.load(tmp_path / "nothing", embedder=fake_embedder)
 
 
+@pytest.mark.parametrize("damage", ["truncate", "remove", "garble"])
+def test_loading_a_store_with_damaged_metadata_fails_clearly(
+    assistant: Assistant, fake_embedder, tmp_path, damage: str
+) -> None:  # noqa: ANN001
+    assistant.save(tmp_path / "store")
+    metadata = tmp_path / "store" / "metadata.sqlite"
+    if damage == "truncate":
+        metadata.write_bytes(metadata.read_bytes()[:300])
+    elif damage == "remove":
+        metadata.unlink()
+    else:
+        metadata.write_bytes(b"not a database at all" * 20)
+    with pytest.raises(QAError, match="is damaged .*rebuild it with `qa index`"):
+        Assistant.load(tmp_path / "store", embedder=fake_embedder)
+
+
+def test_a_store_of_the_previous_format_says_to_rebuild(
+    assistant: Assistant, fake_embedder, tmp_path
+) -> None:  # noqa: ANN001
+    import json
+
+    assistant.save(tmp_path / "store")
+    manifest = tmp_path / "store" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format_version": 2}))
+    with pytest.raises(QAError, match="format version 2; this version of qa reads version 3"):
+        Assistant.load(tmp_path / "store", embedder=fake_embedder)
+
+
 def test_loading_with_an_embedder_of_another_dimension_fails(
     assistant: Assistant, tmp_path
 ) -> None:  # noqa: ANN001
