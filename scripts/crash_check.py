@@ -3,10 +3,10 @@ equal the state before or after the update.
 
 Reproduce: `./dev.sh python scripts/crash_check.py --kills 50` (about 10 minutes). A folder of
 25 text files alternates between two versions (5 files changed, 5 added or removed); each
-round starts `qa index FOLDER --store STORE` towards the other version and kills it after a
-random delay, half of them late in the run, where the store is written. The result is one
-JSON object: rounds, stores that failed to load or matched neither state (both must be 0),
-kills that caught a write in progress, and how often each state was found.
+round starts `qa index FOLDER --store STORE` towards the other version and kills it: half the
+rounds after a random delay, half within 0.04 s of the moment it starts writing the store.
+The result is one JSON object: rounds, stores that failed to load or matched neither state
+(both must be 0), kills that caught a write in progress, and how often each state was found.
 """
 
 from __future__ import annotations
@@ -85,10 +85,13 @@ def main() -> None:
     for _ in range(args.kills):
         before = 0 if state_of(store) == states[0] else 1
         write_version(folder, 1 - before)
-        late = rng.random() < 0.5
-        delay = rng.uniform(0.8, 1.05) * duration if late else rng.uniform(0.0, duration)
         writer = index(folder, store)
-        time.sleep(delay)
+        if rng.random() < 0.5:  # at any moment of the run
+            time.sleep(rng.uniform(0.0, duration))
+        else:  # while the store is being written: soon after its temporary folder appears
+            while writer.poll() is None and not any(args.work.glob(".store.tmp-*")):
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, 0.04))
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         caught = list(args.work.glob(".store.*"))  # a temporary or set-aside store
