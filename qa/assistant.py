@@ -22,7 +22,7 @@ from qa.indexes import Indexes, Progress
 from qa.ingest import read_documents
 from qa.reader import Reader, packaged_reader
 from qa.reading import read_ranking
-from qa.retrieval import Retrieval, Retriever
+from qa.retrieval import Retrieval, Retriever, Scope
 from qa.settings import Settings
 from qa.store import FORMAT_VERSION, StoredIndexes, load_store, save_store
 from qa.types import Answer, Document, Mode
@@ -222,31 +222,24 @@ class Assistant:
         context = follow_up_context(question, history)
         if not context:
             return self._answer(question, k, mode)
-        searched = f"{question} {context}"
+        anywhere = Scope(context)
         previous = self.corpus.document_sentences(history[-1].doc_id)
         if previous:  # first within the document the conversation is about
             within = np.array([s.sentence_id for s in previous], dtype=np.int64)
-            answer = self._answer(question, k, mode, context, within)
+            answer = self._answer(question, k, mode, Scope(context, within))
             if answer.abstained:  # perhaps another document answers it
-                anywhere = self._answer(question, k, mode, context)
-                answer = answer if anywhere.abstained else anywhere
+                elsewhere = self._answer(question, k, mode, anywhere)
+                answer = answer if elsewhere.abstained else elsewhere
         else:
-            answer = self._answer(question, k, mode, context)
-        return replace(answer, searched=searched)
+            answer = self._answer(question, k, mode, anywhere)
+        return replace(answer, searched=anywhere.topic(question))
 
-    def _answer(
-        self,
-        question: str,
-        k: int,
-        mode: Mode,
-        context: str = "",
-        within: np.ndarray | None = None,
-    ) -> Answer:
+    def _answer(self, question: str, k: int, mode: Mode, scope: Scope = Scope()) -> Answer:
         return make_answer(
             self.corpus,
             question,
             mode,
-            self.rank(question, mode, context=context, within=within),
+            self.rank(question, mode, scope=scope),
             k,
             self.calibration,
             self.settings.context_sentences,
@@ -257,13 +250,11 @@ class Assistant:
         question: str,
         mode: Mode,
         query_vector: np.ndarray | None = None,
-        context: str = "",
-        within: np.ndarray | None = None,
+        scope: Scope = Scope(),
     ) -> Retrieval:
-        """The ranking behind an answer: retrieval, then (with the reader) its top re-read.
-        `context`: words a follow-up question takes from the conversation; `within`: the only
-        sentence ids to rank (None = all)."""
-        retrieval = self.retrieve(question, mode, query_vector, context, within)
+        """The ranking behind an answer: retrieval, then (with the reader) its top re-read;
+        `scope`: a follow-up's context and the sentences it may rank."""
+        retrieval = self.retrieve(question, mode, query_vector, scope)
         if self.reader is None:
             return retrieval
         settings = self.settings
@@ -274,25 +265,24 @@ class Assistant:
             retrieval,
             settings.read_depth,
             settings.reader_weight,
-            context,
+            scope.context,
         )
         if not read.ranking:
             return read
         passage = self.corpus.passage_text_of(read.ranking[0].sentence_id)
-        topic = f"{question} {context}" if context else question
-        return replace(read, coverage=self.retriever.indexes.lexical.coverage(topic, passage))
+        coverage = self.retriever.indexes.lexical.coverage(scope.topic(question), passage)
+        return replace(read, coverage=coverage)
 
     def retrieve(
         self,
         question: str,
         mode: Mode,
         query_vector: np.ndarray | None = None,
-        context: str = "",
-        within: np.ndarray | None = None,
+        scope: Scope = Scope(),
     ) -> Retrieval:
         """The first-stage ranking (up to `settings.depth` sentences), before any reading."""
         depth = min(self.settings.depth, len(self.corpus.sentences))
-        return self.retriever.retrieve(question, mode, depth, query_vector, context, within)
+        return self.retriever.retrieve(question, mode, depth, query_vector, scope)
 
     def _check(
         self, question: str, k: int | None, mode: Mode | str | None

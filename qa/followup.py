@@ -2,11 +2,15 @@
 
 "When was it founded?" says nothing of what "it" is; the previous turn does. A question that
 leans on the conversation (it refers back with a pronoun, opens with an ellipsis such as
-"And ..." or "What about ...", or names at most one thing of its own) is searched together
-with the subject words of the previous question and the short answer it got: historical query
-expansion, as in conversational search (Kumar & Callan, SIGIR 2020, "HQE"). A question that
-stands on its own is searched as typed. The words added are shown to the user, so a wrong
-guess is visible and easy to correct by asking in full.
+"And ..." or "What about ...", or names at most one thing of its own) takes as its context
+the subject words of the previous question and the short answer it got, after historical
+query expansion in conversational search (Kumar & Callan, SIGIR 2020, "HQE"). The assistant
+(`Assistant.ask`) searches it first within the document the previous answer came from; the
+context chooses passages while sentences are scored on the question's own words, and the
+reader's probability is the mean of reading it with and without the context (appended to the
+question outright, the words pull every follow-up back to the previous answer's sentence;
+docs/quality.md section 5). A question that stands on its own is searched as typed. The
+context is shown to the user, so a wrong guess is visible and easy to correct.
 """
 
 from __future__ import annotations

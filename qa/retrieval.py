@@ -47,6 +47,19 @@ class _Signals:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """How far a question reaches: `context`, words a follow-up takes from the conversation
+    (`qa.followup`), and `within`, the only sentence ids to rank (None = all)."""
+
+    context: str = ""
+    within: np.ndarray | None = field(default=None, compare=False)
+
+    def topic(self, question: str) -> str:
+        """The question with its context: what passages and the reader are shown."""
+        return f"{question} {self.context}" if self.context else question
+
+
+@dataclass(frozen=True)
 class _Topic:
     """What passages are scored against: the question, or a follow-up with its context; and
     the extra candidate sentences the context brings."""
@@ -78,8 +91,7 @@ class Retriever:
         mode: Mode,
         depth: int,
         query_vector: np.ndarray | None = None,
-        context: str = "",
-        within: np.ndarray | None = None,
+        scope: Scope = Scope(),
     ) -> Retrieval:
         """Rank up to `depth` sentences for `question`.
 
@@ -88,18 +100,17 @@ class Retriever:
             mode: Which retrievers rank the sentences.
             depth: How many ranked sentences to return (and to take from each retriever).
             query_vector: The question's embedding, when the caller has it already.
-            context: Words from the conversation that a follow-up question leans on. In hybrid
-                mode they choose the passage (passage scores, and candidates) while the
+            scope: A follow-up's context and the sentences it may rank. In hybrid mode the
+                context chooses the passage (passage scores, and candidates) while the
                 sentence scores stay the question's own; the other modes search both together.
-            within: Rank only these sentence ids (a follow-up kept to the previous answer's
-                document); None = all.
 
         Returns:
             The ranking, best first, each sentence with every signal's score and rank, and
             the question's best cosine similarity to any sentence (computed in every mode).
         """
-        if context and mode != Mode.HYBRID:
-            question, query_vector = f"{question} {context}", None
+        within = scope.within
+        if scope.context and mode != Mode.HYBRID:
+            question, query_vector = scope.topic(question), None
         if query_vector is None:
             query_vector = self.embed_question(question)
         dense = self._dense(query_vector, depth if mode != Mode.BM25 else 1, within)
@@ -110,8 +121,8 @@ class Retriever:
         signals = _Signals(cosine={hit.sentence_id: hit.score for hit in dense})
         if mode == Mode.HYBRID:
             topic = _Topic(question, query_vector)
-            if context:
-                topic = self._topic(f"{question} {context}", depth, within)
+            if scope.context:
+                topic = self._topic(scope.topic(question), depth, within)
             fused = self._fuse(question, query_vector, bm25, dense, signals, depth, topic)
         else:
             fused = bm25 if mode == Mode.BM25 else dense
