@@ -13,7 +13,7 @@ from qa.types import Answer, Citation, Mode
 
 def cite(corpus: Corpus, question: str, ranked: Ranked, context: int) -> Citation:
     """Build the citation for one ranked sentence."""
-    sentence = corpus.sentences[ranked.sentence_id]
+    sentence = corpus.sentences[ranked.row]
     document = corpus.documents[sentence.doc_id]
     before, after = corpus.neighbours(sentence, context)
     evidence = ranked.evidence

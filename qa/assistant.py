@@ -18,8 +18,9 @@ from qa.calibration import Calibration, calibration_for
 from qa.corpus import Corpus, make_document
 from qa.errors import QAError
 from qa.followup import Turn, follow_up_context
-from qa.indexes import Indexes, Progress
+from qa.indexes import Indexes
 from qa.ingest import read_documents
+from qa.progress import Progress, quiet
 from qa.reader import Reader, packaged_reader
 from qa.reading import read_ranking
 from qa.retrieval import Retrieval, Retriever, Scope
@@ -72,6 +73,7 @@ class Assistant:
         documents: Iterable[Document],
         settings: Settings = Settings(),
         embedder: Embedder | None = None,
+        progress: Progress = quiet,
     ) -> Assistant:
         """Index documents in memory.
 
@@ -79,12 +81,19 @@ class Assistant:
             documents: The documents; one whose text repeats an earlier one is skipped.
             settings: Indexing and answering settings.
             embedder: An embedder to use instead of loading `settings.embedder`.
+            progress: Told how splitting and embedding go (`qa.progress`).
         """
-        return cls.from_corpus(Corpus.build(documents), settings, embedder)
+        return cls.from_corpus(
+            Corpus.build(documents, progress=progress), settings, embedder, progress
+        )
 
     @classmethod
     def from_corpus(
-        cls, corpus: Corpus, settings: Settings = Settings(), embedder: Embedder | None = None
+        cls,
+        corpus: Corpus,
+        settings: Settings = Settings(),
+        embedder: Embedder | None = None,
+        progress: Progress = quiet,
     ) -> Assistant:
         """Embed and index an already split corpus."""
         if not corpus.sentences:
@@ -92,7 +101,7 @@ class Assistant:
                 "the documents contain no text to index; add documents with sentences in them"
             )
         embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
-        return cls(corpus, embedder, Indexes.build(corpus, embedder), settings)
+        return cls(corpus, embedder, Indexes.build(corpus, embedder, progress), settings)
 
     @classmethod
     def from_paths(
@@ -130,15 +139,13 @@ class Assistant:
             )
         return cls(stored.corpus, embedder, stored.indexes, stored.settings)
 
-    def add_documents(
-        self, documents: Iterable[Document], progress: Progress | None = None
-    ) -> Assistant:
+    def add_documents(self, documents: Iterable[Document], progress: Progress = quiet) -> Assistant:
         """This collection with `documents` added (a text already present is skipped); only
         the new documents' sentences are embedded. The assistant itself is left unchanged."""
-        corpus = Corpus.build([*self.corpus.documents.values(), *documents], self.corpus)
+        corpus = Corpus.build([*self.corpus.documents.values(), *documents], self.corpus, progress)
         return self._reindexed(corpus, progress)
 
-    def synced(self, documents: Sequence[Document], progress: Progress | None = None) -> Assistant:
+    def synced(self, documents: Sequence[Document], progress: Progress = quiet) -> Assistant:
         """This collection made to hold exactly `documents`: texts it has keep their vectors
         and their place (first, in their old order), new or changed texts are embedded, the
         rest are dropped. A document is known by its text, so a renamed file is not
@@ -147,7 +154,8 @@ class Assistant:
         for document in documents:
             wanted.setdefault(document.doc_id, document)
         kept = [wanted[doc_id] for doc_id in self.corpus.documents if doc_id in wanted]
-        return self._reindexed(Corpus.build([*kept, *wanted.values()], self.corpus), progress)
+        corpus = Corpus.build([*kept, *wanted.values()], self.corpus, progress)
+        return self._reindexed(corpus, progress)
 
     def remove_documents(self, doc_ids: Iterable[str]) -> Assistant:
         """This collection without the documents `doc_ids`; nothing is re-embedded.
@@ -169,7 +177,7 @@ class Assistant:
             )
         return self._reindexed(Corpus.build(kept, self.corpus))
 
-    def _reindexed(self, corpus: Corpus, progress: Progress | None = None) -> Assistant:
+    def _reindexed(self, corpus: Corpus, progress: Progress = quiet) -> Assistant:
         r = self.retriever
         indexes = Indexes.update(corpus, r.embedder, (self.corpus, r.indexes), progress)
         return Assistant(corpus, r.embedder, indexes, self.settings)
@@ -225,7 +233,7 @@ class Assistant:
         anywhere = Scope(context)
         previous = self.corpus.document_sentences(history[-1].doc_id)
         if previous:  # first within the document the conversation is about
-            within = np.array([s.sentence_id for s in previous], dtype=np.int64)
+            within = np.array([s.row for s in previous], dtype=np.int64)
             answer = self._answer(question, k, mode, Scope(context, within))
             if answer.abstained:  # perhaps another document answers it
                 elsewhere = self._answer(question, k, mode, anywhere)
@@ -269,7 +277,7 @@ class Assistant:
         )
         if not read.ranking:
             return read
-        passage = self.corpus.passage_text_of(read.ranking[0].sentence_id)
+        passage = self.corpus.passage_text_of(read.ranking[0].row)
         coverage = self.retriever.indexes.lexical.coverage(scope.topic(question), passage)
         return replace(read, coverage=coverage)
 

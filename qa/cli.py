@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -211,78 +211,34 @@ def _open(store: Path | None):  # noqa: ANN202
 
 def _index(args: argparse.Namespace) -> int:
     from embeddings import SentenceTransformerEmbedder
-    from qa.assistant import Assistant
-    from qa.ingest import read_documents
+    from qa.indexing import index_paths
+    from qa.progress import Bars, quiet
 
     settings = _settings(args.model)
-    documents = read_documents(args.paths)
-
-    def embedder() -> SentenceTransformerEmbedder:
-        return SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
-
-    previous = _previous(args.store, settings.embedder, embedder)
-    assistant = (
-        previous.synced(documents)
-        if previous
-        else Assistant.from_documents(documents, settings, embedder())
-    )
-    assistant.save(args.store)
-    before = previous.corpus.documents if previous else {}
-    after = assistant.corpus.documents
-    new = after.keys() - before.keys()
-    summary = {
-        "store": str(args.store),
-        "documents": len(after),
-        "sentences": len(assistant.corpus.sentences),
-        "added": len(new),
-        "removed": len(before.keys() - after.keys()),
-        "unchanged": len(after.keys() & before.keys()),
-        "embedded_sentences": sum(len(assistant.corpus.document_sentences(d)) for d in new),
-        "duplicates": _duplicates(documents),
-        "embedder": settings.embedder,
-    }
-    print(json.dumps(summary) if args.json else _index_message(summary))
+    with Bars() as bars:
+        report = index_paths(
+            args.paths,
+            args.store,
+            settings,
+            lambda: SentenceTransformerEmbedder(settings.embedder),
+            quiet if args.json else bars,
+        )
+    print(report.to_json() if args.json else _index_message(report))
     return 0
 
 
-def _previous(store: Path, model: str, embedder: Callable[[], Any]):  # noqa: ANN202
-    """The store's assistant to bring up to date, or None to index anew (no store yet, or
-    one built with another model). Its model loads only if something new needs embedding."""
-    from embeddings import LazyEmbedder
-    from qa.assistant import Assistant
-    from qa.store import MANIFEST, recover
-
-    recover(store)
-    if not (store / MANIFEST).is_file():
-        return None
-    manifest = json.loads((store / MANIFEST).read_text(encoding="utf-8"))
-    if manifest.get("embedder") != model:
-        log.info(
-            "the store was built with %s; indexing anew with %s", manifest.get("embedder"), model
-        )
-        return None
-    return Assistant.load(store, LazyEmbedder(embedder, model, int(manifest["dimension"])))
-
-
-def _duplicates(documents: list) -> list[str]:
-    """The sources whose text an earlier document already has."""
-    seen: set[str] = set()
-    repeated = []
-    for document in documents:
-        if document.doc_id in seen:
-            repeated.append(document.source)
-        seen.add(document.doc_id)
-    return repeated
-
-
-def _index_message(summary: dict) -> str:
+def _index_message(report: Any) -> str:
     lines = [
-        f"indexed {summary['documents']} documents, {summary['sentences']} sentences into "
-        f"{summary['store']}: {summary['added']} added ({summary['embedded_sentences']} "
-        f"sentences embedded), {summary['removed']} removed, {summary['unchanged']} unchanged"
+        f"indexed {report.documents} documents, {report.sentences} sentences into "
+        f"{report.store}: {report.added} added ({report.embedded_sentences} sentences "
+        f"embedded), {report.removed} removed, {report.unchanged} unchanged"
     ]
+    lines += [f"skipped {source}: the same text as another file" for source in report.duplicates]
+    lines += [f"skipped {s['source']}: {s['reason']}" for s in report.skipped]
+    lines += [f"kept the indexed version of {source}" for source in report.kept_previous]
     lines += [
-        f"skipped {source}: the same text as another file" for source in summary["duplicates"]
+        f"note: {source} has almost no text; check that it is the file you meant"
+        for source in report.near_empty
     ]
     return "\n".join(lines)
 

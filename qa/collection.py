@@ -13,7 +13,8 @@ from pathlib import Path
 from embeddings import Embedder
 from qa.assistant import Assistant
 from qa.errors import QAError
-from qa.readers import read_file
+from qa.ingest import read_files
+from qa.progress import Progress
 from qa.store import MANIFEST, recover
 from qa.types import Document
 
@@ -21,6 +22,21 @@ log = logging.getLogger(__name__)
 
 Report = Callable[[float, str], None]
 """Called as `report(fraction_done, what_is_happening)` during long work."""
+
+_SHARES = {"reading": (0.0, 0.3), "splitting": (0.3, 0.4), "embedding": (0.4, 0.9)}
+"""The part of an upload's progress bar each phase (`qa.progress`) fills."""
+
+
+def _phases(report: Report) -> Progress:
+    """`qa.progress.Progress` told to a `Report`: each phase fills its share of one bar."""
+    units = {"reading": "bytes", "splitting": "characters", "embedding": "sentences"}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        first, last = _SHARES[phase]
+        fraction = done / total if total else 1.0
+        report(first + (last - first) * fraction, f"{phase} {done:,}/{total:,} {units[phase]}")
+
+    return progress
 
 
 @dataclass(frozen=True)
@@ -87,35 +103,16 @@ class Collection:
         report = report or (lambda fraction, message: None)
         with self._lock:
             current = self._assistant
-            seen = {d.doc_id: d for d in current.corpus.documents.values()}
-            documents: list[Document] = []
-            skipped: list[tuple[str, str]] = []
-            for i, (path, name) in enumerate(files):
-                report(0.3 * i / len(files), f"reading {name}")
-                try:
-                    document = read_file(Path(path), source=name)
-                except QAError as exc:
-                    skipped.append((name, str(exc)))
-                    continue
-                if document.doc_id in seen:
-                    skipped.append(
-                        (name, f"already in the collection as {seen[document.doc_id].title!r}")
-                    )
-                    continue
-                seen[document.doc_id] = document
-                documents.append(document)
+            report(0.0, f"reading {len(files)} file(s)")
+            paths = [(Path(path), name) for path, name in files]
+            ingested = read_files(paths, current.corpus.documents, _phases(report))
+            documents = ingested.documents
             if documents:
-                report(0.3, f"splitting {len(documents)} document(s) into sentences")
-                updated = current.add_documents(
-                    documents,
-                    lambda done, total: report(
-                        0.3 + 0.6 * done / max(total, 1), f"embedding {done}/{total} sentences"
-                    ),
-                )
+                updated = current.add_documents(documents, _phases(report))
                 report(0.9, "saving the collection")
                 self._commit(updated)
             report(1.0, "done")
-            return Added(tuple(documents), tuple(skipped))
+            return Added(documents, tuple((s.source, s.reason) for s in ingested.skipped))
 
     def remove(self, doc_id: str) -> Document:
         """Remove one document (nothing is re-embedded) and save; returns it.

@@ -9,21 +9,27 @@ likely the answer than an equally similar sentence elsewhere.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 
+from qa.progress import Progress, quiet
 from qa.splitting import split_blocks
 from qa.types import Document, Sentence
 
 MAX_PASSAGE_SENTENCES = 8
+_HASH_CHARS = 1 << 20
+_TITLE_SCAN = 2_000  # a title is sought among the first characters only
 
 
 def document_id(text: str) -> str:
     """A stable id for a document: the first 16 hex digits of its text's SHA-256."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for start in range(0, len(text), _HASH_CHARS):  # no copy of a large text at once
+        digest.update(text[start : start + _HASH_CHARS].encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def make_document(
@@ -34,7 +40,7 @@ def make_document(
 
     `pages`: the offsets in `text` where each page starts, the first at 0 (PDF)."""
     if title is None:
-        first_line = text.strip().split("\n", 1)[0].lstrip("#").strip()
+        first_line = text[:_TITLE_SCAN].strip().split("\n", 1)[0].lstrip("#").strip()
         title = first_line if 0 < len(first_line) <= 150 else source
     return Document(document_id(text), title, source, text, tuple(pages))
 
@@ -51,14 +57,21 @@ def passage_numbers(block_sizes: Sequence[int], limit: int = MAX_PASSAGE_SENTENC
     return numbers
 
 
-def sentences_of(document: Document, first_id: int) -> list[Sentence]:
-    """Split a document into sentences numbered from `first_id`."""
-    blocks = split_blocks(document.text)
+def sentences_of(
+    document: Document,
+    first_row: int,
+    first_id: int,
+    progress: Callable[[int], None] | None = None,
+) -> list[Sentence]:
+    """Split a document into sentences at rows from `first_row`, with ids from `first_id`;
+    `progress(characters_done)` is called during a long document."""
+    blocks = split_blocks(document.text, progress)
     spans = [span for block in blocks for span in block]
     passages = passage_numbers([len(block) for block in blocks])
     return [
         Sentence(
             sentence_id=first_id + i,
+            row=first_row + i,
             doc_id=document.doc_id,
             index=i,
             start=span.start,
@@ -70,72 +83,109 @@ def sentences_of(document: Document, first_id: int) -> list[Sentence]:
     ]
 
 
+def _offset(progress: Progress, done: int, total: int, chars: int) -> None:
+    progress("splitting", done + chars, total)
+
+
+Span = tuple[int, str, int, int, int]
+"""A stored sentence: `(sentence_id, doc_id, start, end, passage)`."""
+
+
 @dataclass(frozen=True)
 class Corpus:
-    """Documents by id and sentences by id; sentence ids are dense from 0 in document order."""
+    """Documents by id and their sentences in rows (dense from 0, in document order).
+
+    A sentence's `sentence_id` is stable across updates (see `build`); `next_id` is the id the
+    next new sentence gets, so that no id is ever given twice.
+    """
 
     documents: dict[str, Document]
     sentences: tuple[Sentence, ...]
+    next_id: int = 0
 
     @classmethod
-    def build(cls, documents: Iterable[Document], known: Corpus | None = None) -> Corpus:
+    def build(
+        cls,
+        documents: Iterable[Document],
+        known: Corpus | None = None,
+        progress: Progress = quiet,
+    ) -> Corpus:
         """Split documents into sentences; a document whose text was seen already is skipped.
-        A document `known` already has keeps its sentences there, without splitting again."""
+
+        A document `known` already has keeps its sentences (and their ids) without being
+        split again; a new document's sentences get ids from `known.next_id` on. Reports
+        `splitting` progress in characters of the new documents."""
         by_id: dict[str, Document] = {}
-        sentences: list[Sentence] = []
         for doc in documents:
-            if doc.doc_id in by_id:
+            by_id.setdefault(doc.doc_id, doc)  # the first of equal texts wins
+        old = known.documents if known is not None else {}
+        total = sum(len(doc.text) for doc in by_id.values() if doc.doc_id not in old)
+        sentences: list[Sentence] = []
+        next_id = known.next_id if known is not None else 0
+        done = 0
+        for doc in by_id.values():
+            row = len(sentences)
+            if known is not None and doc.doc_id in old:
+                kept = known.document_sentences(doc.doc_id)
+                sentences.extend(replace(s, row=row + s.index) for s in kept)
                 continue
-            by_id[doc.doc_id] = doc
-            first = len(sentences)
-            if known is not None and doc.doc_id in known.documents:
-                old = known.document_sentences(doc.doc_id)
-                sentences.extend(replace(s, sentence_id=first + s.index) for s in old)
-            else:
-                sentences.extend(sentences_of(doc, first_id=first))
-        return cls(by_id, tuple(sentences))
+            progress("splitting", done, total)
+            new = sentences_of(doc, row, next_id, partial(_offset, progress, done, total))
+            sentences.extend(new)
+            next_id += len(new)
+            done += len(doc.text)
+        progress("splitting", done, total)
+        return cls(by_id, tuple(sentences), next_id)
 
     @classmethod
     def from_spans(
-        cls, documents: Sequence[Document], spans: Iterable[tuple[str, int, int, int]]
+        cls, documents: Sequence[Document], spans: Iterable[Span], next_id: int | None = None
     ) -> Corpus:
-        """Rebuild from stored `(doc_id, start, end, passage)` spans, in sentence id order."""
+        """Rebuild from stored spans, in row order (a document's sentences consecutive).
+
+        `next_id` defaults to one past the highest sentence id."""
         by_id = {doc.doc_id: doc for doc in documents}
         sentences: list[Sentence] = []
         index_in_doc: dict[str, int] = {}
-        for doc_id, start, end, passage in spans:
+        for sentence_id, doc_id, start, end, passage in spans:
             index = index_in_doc.get(doc_id, 0)
             index_in_doc[doc_id] = index + 1
             text = by_id[doc_id].text[start:end]
-            sentences.append(Sentence(len(sentences), doc_id, index, start, end, text, passage))
-        return cls(by_id, tuple(sentences))
+            sentences.append(
+                Sentence(sentence_id, len(sentences), doc_id, index, start, end, text, passage)
+            )
+        if next_id is None:
+            next_id = max((s.sentence_id for s in sentences), default=-1) + 1
+        return cls(by_id, tuple(sentences), next_id)
 
-    def subset(self, sentence_ids: Sequence[int]) -> Corpus:
-        """A corpus of just these sentences (in the order given), renumbered from 0."""
-        members = [self.sentences[i] for i in sentence_ids]
+    def subset(self, rows: Sequence[int]) -> Corpus:
+        """A corpus of just these rows (in the order given), in rows from 0; the sentences
+        keep their ids."""
+        members = [self.sentences[i] for i in rows]
         return Corpus.from_spans(
             [self.documents[d] for d in dict.fromkeys(s.doc_id for s in members)],
-            [(s.doc_id, s.start, s.end, s.passage) for s in members],
+            [(s.sentence_id, s.doc_id, s.start, s.end, s.passage) for s in members],
+            self.next_id,
         )
 
     @cached_property
     def passage_of(self) -> np.ndarray:
-        """Corpus-wide passage id of each sentence (dense from 0, in sentence order)."""
+        """Corpus-wide passage id of each row's sentence (dense from 0, in row order)."""
         ids = np.zeros(len(self.sentences), dtype=np.int64)
         current, previous = -1, None
         for sentence in self.sentences:
             key = (sentence.doc_id, sentence.passage)
             if key != previous:
                 current, previous = current + 1, key
-            ids[sentence.sentence_id] = current
+            ids[sentence.row] = current
         return ids
 
     @cached_property
     def _document_ranges(self) -> dict[str, range]:
         ranges: dict[str, range] = {}
         for s in self.sentences:  # a document's sentences are consecutive
-            first = ranges[s.doc_id].start if s.doc_id in ranges else s.sentence_id
-            ranges[s.doc_id] = range(first, s.sentence_id + 1)
+            first = ranges[s.doc_id].start if s.doc_id in ranges else s.row
+            ranges[s.doc_id] = range(first, s.row + 1)
         return ranges
 
     def document_sentences(self, doc_id: str) -> tuple[Sentence, ...]:
@@ -143,10 +193,10 @@ class Corpus:
         span = self._document_ranges.get(doc_id, range(0))
         return self.sentences[span.start : span.stop]
 
-    def passage_text_of(self, sentence_id: int) -> str:
-        """The text of the passage holding sentence `sentence_id`."""
+    def passage_text_of(self, row: int) -> str:
+        """The text of the passage holding the sentence in `row`."""
         passage_of = self.passage_of
-        p = passage_of[sentence_id]
+        p = passage_of[row]
         first = int(np.searchsorted(passage_of, p, side="left"))
         last = int(np.searchsorted(passage_of, p, side="right")) - 1
         a, b = self.sentences[first], self.sentences[last]
@@ -159,11 +209,11 @@ class Corpus:
 
     def neighbours(self, sentence: Sentence, width: int) -> tuple[list[Sentence], list[Sentence]]:
         """Up to `width` sentences of the same document before and after `sentence`."""
-        sid = sentence.sentence_id
+        row = sentence.row
         before = [
-            s for s in self.sentences[max(0, sid - width) : sid] if s.doc_id == sentence.doc_id
+            s for s in self.sentences[max(0, row - width) : row] if s.doc_id == sentence.doc_id
         ]
         after = [
-            s for s in self.sentences[sid + 1 : sid + 1 + width] if s.doc_id == sentence.doc_id
+            s for s in self.sentences[row + 1 : row + 1 + width] if s.doc_id == sentence.doc_id
         ]
         return before, after

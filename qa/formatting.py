@@ -66,6 +66,7 @@ def citation_to_json(citation: Citation) -> dict[str, Any]:
         "start": s.start,
         "end": s.end,
         "sentence_index": s.index,
+        "sentence_id": s.sentence_id,
         "score": round(citation.score, 6),
         "answer": _span_json(citation),
         "context_before": citation.context_before,

@@ -29,9 +29,9 @@ def fuse_rankings(
     scores: dict[int, float] = defaultdict(float)
     for ranking, weight in zip(rankings, weights):
         for hit in ranking:
-            scores[hit.sentence_id] += weight / (k + hit.rank)
+            scores[hit.row] += weight / (k + hit.rank)
     ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return [Hit(sentence_id=sid, score=s, rank=r) for r, (sid, s) in enumerate(ordered, start=1)]
+    return [Hit(row=sid, score=s, rank=r) for r, (sid, s) in enumerate(ordered, start=1)]
 
 
 def combine_scores(
@@ -51,4 +51,4 @@ def combine_scores(
         sid: sum(weight * values.get(sid, 0.0) for values, weight in signals) for sid in candidates
     }
     ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return [Hit(sentence_id=sid, score=s, rank=r) for r, (sid, s) in enumerate(ordered, start=1)]
+    return [Hit(row=sid, score=s, rank=r) for r, (sid, s) in enumerate(ordered, start=1)]

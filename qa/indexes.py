@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,29 +13,34 @@ from embeddings import Embedder, EmbeddingError, VectorIndex, normalize_rows
 from qa.corpus import Corpus
 from qa.errors import QAError
 from qa.lexical import LexicalIndex
+from qa.progress import Progress, quiet
 
 log = logging.getLogger(__name__)
 
 _FOLDERS = ("vectors", "bm25", "passage-vectors", "passage-bm25")
 EMBED_BATCH = 256
 
-Progress = Callable[[int, int], None]
-"""Called as `progress(done, total)` while sentences are embedded."""
 
+def embed(
+    embedder: Embedder,
+    texts: Sequence[str],
+    progress: Progress = quiet,
+    out: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
+    """Embed `texts` in batches of `EMBED_BATCH`, reporting `embedding` progress after each.
 
-def embed(embedder: Embedder, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-    """Embed `texts` in batches of `EMBED_BATCH`, reporting progress after each."""
-    if progress is None or len(texts) <= EMBED_BATCH:
-        vectors = embedder.embed(texts)
-    else:
-        parts = []
-        for start in range(0, len(texts), EMBED_BATCH):
-            parts.append(embedder.embed(texts[start : start + EMBED_BATCH]))
-            progress(min(start + EMBED_BATCH, len(texts)), len(texts))
-        vectors = np.vstack(parts)
-    if progress is not None:
-        progress(len(texts), len(texts))
-    return vectors
+    The vectors go into `out[rows]` when `out` is given (no second copy of a large corpus's
+    vectors), else into a new array, which is returned either way."""
+    if out is None:
+        out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    progress("embedding", 0, len(texts))
+    for start in range(0, len(texts), EMBED_BATCH):
+        stop = min(start + EMBED_BATCH, len(texts))
+        target = slice(start, stop) if rows is None else rows[start:stop]
+        out[target] = embedder.embed(texts[start:stop])
+        progress("embedding", stop, len(texts))
+    return out
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class Indexes:
     passage_lexical: LexicalIndex
 
     @classmethod
-    def build(cls, corpus: Corpus, embedder: Embedder, progress: Progress | None = None) -> Indexes:
+    def build(cls, corpus: Corpus, embedder: Embedder, progress: Progress = quiet) -> Indexes:
         """Embed every sentence of `corpus` and index sentences and passages."""
         log.info(
             "embedding %d sentences from %d documents", len(corpus.sentences), len(corpus.documents)
@@ -67,12 +72,12 @@ class Indexes:
         corpus: Corpus,
         embedder: Embedder,
         previous: tuple[Corpus, Indexes],
-        progress: Progress | None = None,
+        progress: Progress = quiet,
     ) -> Indexes:
         """Index `corpus`, embedding only the sentences the `previous` corpus did not have (same
         document, same span); the others keep their stored vectors."""
         old_corpus, old = previous
-        known = {(s.doc_id, s.start, s.end): s.sentence_id for s in old_corpus.sentences}
+        known = {(s.doc_id, s.start, s.end): s.row for s in old_corpus.sentences}
         found = [known.get((s.doc_id, s.start, s.end), -1) for s in corpus.sentences]
         fresh = [i for i, old_id in enumerate(found) if old_id < 0]
         kept = [i for i, old_id in enumerate(found) if old_id >= 0]
@@ -80,7 +85,8 @@ class Indexes:
         vectors = np.zeros((len(found), old.dimension), dtype=np.float32)
         vectors[kept] = old.vectors.vectors(np.array([found[i] for i in kept], dtype=np.int64))
         if fresh:
-            vectors[fresh] = embed(embedder, [corpus.sentences[i].text for i in fresh], progress)
+            texts = [corpus.sentences[i].text for i in fresh]
+            embed(embedder, texts, progress, out=vectors, rows=np.array(fresh, dtype=np.int64))
         return cls.from_vectors(corpus, vectors)
 
     @classmethod

@@ -1,46 +1,128 @@
-"""Reading the user's files and folders into documents (see `qa.readers` for the formats)."""
+"""Reading the user's files and folders into documents (see `qa.readers` for the formats).
+
+One file that cannot be read never stops the rest: it is skipped with the reason. A file with
+the same text as another is skipped too (it would be indexed twice), and a file with almost no
+text is indexed but reported, since it is often a scan or a stub the user did not mean.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import QAError
+from qa.progress import Progress, quiet
 from qa.readers import SUPPORTED_SUFFIXES, read_file, unsupported_message
 from qa.types import Document
 
 log = logging.getLogger(__name__)
 
+NEAR_EMPTY_CHARS = 40
+"""A document with fewer characters than this (white space aside) is reported as near-empty."""
 
-def read_documents(paths: Iterable[str | Path]) -> list[Document]:
-    """Read files, and the supported files found recursively in folders, as documents.
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file left out, and why."""
+
+    source: str
+    reason: str
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What reading some files gave: the documents, the files skipped, and the sources of the
+    documents that hold almost no text (indexed, but worth a look)."""
+
+    documents: tuple[Document, ...]
+    skipped: tuple[Skipped, ...] = ()
+    near_empty: tuple[str, ...] = ()
+
+
+def read_files(
+    files: Sequence[tuple[Path, str]],
+    known: Mapping[str, Document] | None = None,
+    progress: Progress = quiet,
+) -> Ingested:
+    """Read `files`, given as `(path, name citations show)`, skipping the ones that cannot be
+    read and the ones whose text `known` (by document id) or an earlier file already has."""
+    seen = dict(known or {})
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    near_empty: list[str] = []
+    for path, name in files:
+        try:
+            document = read_file(path, source=name, progress=progress)
+        except QAError as exc:
+            skipped.append(Skipped(name, str(exc)))
+            continue
+        other = seen.get(document.doc_id)
+        if other is not None:
+            reason = (
+                f"already in the collection as {other.title!r} ({other.source})"
+                if known and other.doc_id in known
+                else f"the same text as {other.source}"
+            )
+            skipped.append(Skipped(name, reason, duplicate=True))
+            continue
+        seen[document.doc_id] = document
+        documents.append(document)
+        if len(document.text) < 4 * NEAR_EMPTY_CHARS and _chars(document.text) < NEAR_EMPTY_CHARS:
+            near_empty.append(name)
+    for item in skipped:
+        log.warning("skipped %s: %s", item.source, item.reason)
+    return Ingested(tuple(documents), tuple(skipped), tuple(near_empty))
+
+
+def ingest(paths: Iterable[str | Path], progress: Progress = quiet) -> Ingested:
+    """Read files, and the supported files found recursively in folders (see `read_files`).
 
     Raises:
-        QAError: A path does not exist, a named file has an unsupported type, or a file
-            cannot be read (see `qa.readers.read_file`).
+        QAError: A path does not exist or a named file has an unsupported type (nothing is
+            read then: a mistyped path must not look like a folder that was emptied).
     """
-    documents = [read_file(path) for path in _files(paths)]
+    files = [(path, str(path)) for path in _files(paths)]  # every path checked before reading
+    return read_files(files, progress=progress)
+
+
+def read_documents(paths: Iterable[str | Path], progress: Progress = quiet) -> list[Document]:
+    """The documents `ingest` reads (skipped files are logged as warnings).
+
+    Raises:
+        QAError: As `ingest`, or no document could be read.
+    """
+    documents = list(ingest(paths, progress).documents)
     if not documents:
         raise QAError(
-            f"no documents found; pass {', '.join(sorted(SUPPORTED_SUFFIXES))} files, "
-            "or folders that contain some"
+            f"no documents found; pass {', '.join(sorted(SUPPORTED_SUFFIXES))} files with "
+            "text in them, or folders that contain some"
         )
     return documents
 
 
-def _files(paths: Iterable[str | Path]) -> Iterator[Path]:
+def _chars(text: str) -> int:
+    return sum(not c.isspace() for c in text)
+
+
+def _files(paths: Iterable[str | Path]) -> list[Path]:
+    found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(
+            inside = sorted(
                 p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
             )
-            log.info("%s: %d supported files", path, len(found))
-            yield from found
+            log.info("%s: %d supported files", path, len(inside))
+            found.extend(inside)
         elif path.is_file():
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise QAError(unsupported_message(str(path), path.suffix.lower()))
-            yield path
+            found.append(path)
+        elif path.exists() or path.is_symlink():
+            raise QAError(f"{path} is neither a file nor a folder (or a broken link); check it")
         else:
             raise QAError(f"{path} does not exist; check the path")
+    return found

@@ -86,7 +86,7 @@ class LexicalIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [
-            Hit(sentence_id=int(self._ids[i]), score=float(scores[i]), rank=rank)
+            Hit(row=int(self._ids[i]), score=float(scores[i]), rank=rank)
             for rank, i in enumerate(top, start=1)
             if scores[i] > 0
         ]

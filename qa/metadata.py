@@ -1,5 +1,5 @@
-"""A store's metadata in SQLite: the documents (the exact texts offsets point into) and each
-sentence's span and passage, in sentence id order."""
+"""A store's metadata in SQLite: the documents (the exact texts offsets point into), each
+sentence's stable id, row, span and passage, and the next sentence id to give."""
 
 from __future__ import annotations
 
@@ -23,11 +23,13 @@ CREATE TABLE documents (
 );
 CREATE TABLE sentences (
     sentence_id INTEGER PRIMARY KEY,
+    position INTEGER NOT NULL UNIQUE,
     doc_id TEXT NOT NULL REFERENCES documents (doc_id),
     start_char INTEGER NOT NULL,
     end_char INTEGER NOT NULL,
     passage INTEGER NOT NULL
 );
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
 
@@ -43,9 +45,10 @@ def write_metadata(folder: Path, corpus: Corpus) -> None:
             ),
         )
         db.executemany(
-            "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
-            ((s.sentence_id, s.doc_id, s.start, s.end, s.passage) for s in corpus.sentences),
+            "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?)",
+            ((s.sentence_id, s.row, s.doc_id, s.start, s.end, s.passage) for s in corpus.sentences),
         )
+        db.execute("INSERT INTO counters VALUES ('next_sentence_id', ?)", (corpus.next_id,))
         db.commit()
 
 
@@ -65,7 +68,17 @@ def read_metadata(folder: Path) -> Corpus:
                 "SELECT doc_id, title, source, text, pages FROM documents ORDER BY position"
             )
         ]
+        columns = {row[1] for row in db.execute("PRAGMA table_info(sentences)")}
+        if "position" not in columns:  # format 3: ids were positions, no counter
+            spans = db.execute(
+                "SELECT sentence_id, doc_id, start_char, end_char, passage FROM sentences "
+                "ORDER BY sentence_id"
+            ).fetchall()
+            return Corpus.from_spans(documents, spans)
         spans = db.execute(
-            "SELECT doc_id, start_char, end_char, passage FROM sentences ORDER BY sentence_id"
+            "SELECT sentence_id, doc_id, start_char, end_char, passage FROM sentences ORDER BY position"
         ).fetchall()
-    return Corpus.from_spans(documents, spans)
+        (next_id,) = db.execute(
+            "SELECT value FROM counters WHERE name = 'next_sentence_id'"
+        ).fetchone()
+    return Corpus.from_spans(documents, spans, next_id)

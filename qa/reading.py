@@ -29,7 +29,7 @@ def read_ranking(
     top = retrieval.ranking[:depth]
     if not top:
         return retrieval
-    sentences = [corpus.sentences[r.sentence_id] for r in top]
+    sentences = [corpus.sentences[r.row] for r in top]
     readings = reader.read(question, [s.text for s in sentences])
     if context:
         with_context = reader.read(f"{question} {context}", [s.text for s in sentences])

@@ -18,7 +18,7 @@ class Ranked:
     """A sentence in the final ranking: the score it is ordered by, the evidence for it and,
     once the reader has read it, the answer's `[start, end)` offsets in the document."""
 
-    sentence_id: int
+    row: int
     rank: int
     score: float
     evidence: Evidence
@@ -118,7 +118,7 @@ class Retriever:
         if mode == Mode.BM25:
             dense = []  # only the best similarity was wanted
         bm25 = self.indexes.lexical.search(question, depth, within) if mode != Mode.DENSE else []
-        signals = _Signals(cosine={hit.sentence_id: hit.score for hit in dense})
+        signals = _Signals(cosine={hit.row: hit.score for hit in dense})
         if mode == Mode.HYBRID:
             topic = _Topic(question, query_vector)
             if scope.context:
@@ -126,16 +126,14 @@ class Retriever:
             fused = self._fuse(question, query_vector, bm25, dense, signals, depth, topic)
         else:
             fused = bm25 if mode == Mode.BM25 else dense
-        bm25_hits = {hit.sentence_id: hit for hit in bm25}
-        dense_ranks = {hit.sentence_id: hit.rank for hit in dense}
+        bm25_hits = {hit.row: hit for hit in bm25}
+        dense_ranks = {hit.row: hit.rank for hit in dense}
         ranking = tuple(
             Ranked(
-                hit.sentence_id,
+                hit.row,
                 rank,
                 hit.score,
-                _evidence(
-                    hit, bm25_hits.get(hit.sentence_id), dense_ranks.get(hit.sentence_id), signals
-                ),
+                _evidence(hit, bm25_hits.get(hit.row), dense_ranks.get(hit.row), signals),
             )
             for rank, hit in enumerate(fused[:depth], start=1)
         )
@@ -162,9 +160,7 @@ class Retriever:
         candidates = np.array(
             list(
                 dict.fromkeys(
-                    [h.sentence_id for h in dense]
-                    + [h.sentence_id for h in bm25]
-                    + list(topic.candidates)
+                    [h.row for h in dense] + [h.row for h in bm25] + list(topic.candidates)
                 )
             ),
             dtype=np.int64,
@@ -174,11 +170,11 @@ class Retriever:
             zip(missing.tolist(), indexes.vectors.similarity(query_vector, missing).tolist())
         )
         ceiling = indexes.lexical.ceiling(question)
-        lexical = {hit.sentence_id: hit.score / ceiling for hit in bm25}
+        lexical = {hit.row: hit.score / ceiling for hit in bm25}
         passages = self.passage_of[candidates]
         passage_ceiling = indexes.passage_lexical.ceiling(topic.text)
         passage_bm25 = {
-            hit.sentence_id: hit.score / passage_ceiling  # a passage hit's id is the passage id
+            hit.row: hit.score / passage_ceiling  # a passage hit's id is the passage id
             for hit in indexes.passage_lexical.search(topic.text, depth)
         }
         unique = np.unique(passages)
@@ -203,7 +199,7 @@ class Retriever:
         vector = self.embed_question(text)
         dense = self._dense(vector, depth, within)
         bm25 = self.indexes.lexical.search(text, depth, within)
-        return _Topic(text, vector, tuple(h.sentence_id for h in [*dense, *bm25]))
+        return _Topic(text, vector, tuple(h.row for h in [*dense, *bm25]))
 
     def embed_question(self, question: str) -> np.ndarray:
         """The question's unit vector, shape `(dimension,)`."""
@@ -216,19 +212,19 @@ class Retriever:
             similarity = self.indexes.vectors.similarity(query_vector, within)
             top = np.argsort(-similarity, kind="stable")[:depth]
             return [
-                Hit(sentence_id=int(within[i]), score=float(similarity[i]), rank=rank)
+                Hit(row=int(within[i]), score=float(similarity[i]), rank=rank)
                 for rank, i in enumerate(top, start=1)
             ]
         scores, ids = self.indexes.vectors.search(query_vector[None, :], depth)
         return [
-            Hit(sentence_id=int(sid), score=float(score), rank=rank)
+            Hit(row=int(sid), score=float(score), rank=rank)
             for rank, (score, sid) in enumerate(zip(scores[0], ids[0]), start=1)
             if sid >= 0
         ]
 
 
 def _evidence(fused: Hit, bm25: Hit | None, dense_rank: int | None, signals: _Signals) -> Evidence:
-    sid = fused.sentence_id
+    sid = fused.row
     return Evidence(
         fused_score=fused.score,
         bm25_score=bm25.score if bm25 else None,

@@ -11,10 +11,11 @@ re-joined text, so `text[start:end] == sentence` holds by construction.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+PROGRESS_EVERY = 100_000
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # A Chinese ender (or a half-width ; ! ? after a CJK character), plus any closing quotes and
@@ -43,11 +44,16 @@ def split_sentences(text: str) -> list[Span]:
     return [span for block in split_blocks(text) for span in block]
 
 
-def split_blocks(text: str) -> list[list[Span]]:
+def split_blocks(text: str, progress: Callable[[int], None] | None = None) -> list[list[Span]]:
     """The sentence spans of `split_sentences`, grouped by block (text between blank lines);
-    blocks without a sentence are left out."""
+    blocks without a sentence are left out. `progress(characters_done)` is called about every
+    `PROGRESS_EVERY` characters of a long text."""
     blocks: list[list[Span]] = []
+    reported = 0
     for block_start, block_end in _blocks(text):
+        if progress is not None and block_start - reported >= PROGRESS_EVERY:
+            progress(block_start)
+            reported = block_start
         spans = [
             span
             for start, end in _english_pieces(text, block_start, block_end)

@@ -23,7 +23,8 @@ from qa.indexes import Indexes
 from qa.metadata import read_metadata, write_metadata
 from qa.settings import Settings
 
-FORMAT_VERSION = 3  # 3: metadata in SQLite (2 had JSON lines)
+FORMAT_VERSION = 4  # 4: stable sentence ids; 3: metadata in SQLite (2 had JSON lines)
+READABLE_VERSIONS = (3, 4)
 MANIFEST = "manifest.json"
 
 
@@ -99,10 +100,16 @@ def _read_manifest(folder: Path) -> dict:
             f"the manifest {path} is unreadable ({exc}); rebuild the store with `qa index`"
         ) from exc
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if isinstance(version, int) and version > FORMAT_VERSION:
         raise QAError(
-            f"the store {folder} has format version {version}; this version of qa reads version "
-            f"{FORMAT_VERSION}. Rebuild it with `qa index` or use the qa version that wrote it."
+            f"the store {folder} has format version {version}, newer than this version of qa "
+            f"reads ({FORMAT_VERSION}); upgrade qa (`git pull` and `./dev.sh`), or rebuild the "
+            "store with this version's `qa index` into another folder."
+        )
+    if version not in READABLE_VERSIONS:
+        raise QAError(
+            f"the store {folder} has format version {version}; this version of qa reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}. Rebuild it with `qa index`."
         )
     return manifest
 

@@ -48,10 +48,15 @@ class Document:
 class Sentence:
     """One sentence of a document: `document.text[start:end] == text` always holds.
 
-    `passage` numbers the sentence's passage within its document (see `qa.corpus`).
+    `sentence_id` is stable: a sentence keeps it while its document stays in the collection,
+    whatever else is added or removed, and an id is never given to another sentence. `row`
+    is the sentence's position in the current corpus (what the indexes are keyed by), and
+    `index` its position in its document. `passage` numbers the sentence's passage within its
+    document (see `qa.corpus`).
     """
 
     sentence_id: int
+    row: int
     doc_id: str
     index: int
     start: int
@@ -63,9 +68,9 @@ class Sentence:
 @dataclass(frozen=True)
 class Hit:
     """A sentence's place in one retriever's or the fused ranking (scores live here, not on
-    the sentence)."""
+    the sentence); `row` is its position in the corpus (a passage's, for passage indexes)."""
 
-    sentence_id: int
+    row: int
     score: float
     rank: int
 

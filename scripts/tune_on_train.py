@@ -98,7 +98,7 @@ def main() -> None:
     for mode, settings in grid:
         assistant = Assistant.from_corpus(eval_set.corpus, settings, embedder)
         runs = {
-            q.qid: [r.sentence_id for r in assistant.retrieve(q.question, mode, q_vec[i]).ranking]
+            q.qid: [r.row for r in assistant.retrieve(q.question, mode, q_vec[i]).ranking]
             for i, q in enumerate(questions)
         }
         name = mode.value if mode != Mode.HYBRID else f"hybrid {_describe(settings)}"

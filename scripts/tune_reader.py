@@ -105,7 +105,7 @@ def rerank_grid(eval_set, questions, embedder, reader, rng, n) -> dict[str, floa
     for q in sample:
         read = read_ranking(reader, eval_set.corpus, q.question, first[q.qid], max(DEPTHS), 0.0)
         probabilities[q.qid] = {
-            r.sentence_id: r.evidence.reader_score for r in read.ranking[: max(DEPTHS)]
+            r.row: r.evidence.reader_score for r in read.ranking[: max(DEPTHS)]
         }
     gold = {q.qid: q.gold for q in sample}
     results = {"first stage": ranking_metrics(gold, {q: _ids(r) for q, r in first.items()})["mrr"]}
@@ -117,7 +117,7 @@ def rerank_grid(eval_set, questions, embedder, reader, rng, n) -> dict[str, floa
 
 
 def _ids(retrieval: Retrieval) -> list[int]:
-    return [r.sentence_id for r in retrieval.ranking]
+    return [r.row for r in retrieval.ranking]
 
 
 def _rescored(
@@ -125,9 +125,9 @@ def _rescored(
 ) -> list[int]:
     top = retrieval.ranking[:depth]
     order = sorted(
-        top, key=lambda r: (-(r.score + weight * log_odds(probabilities[r.sentence_id])), r.rank)
+        top, key=lambda r: (-(r.score + weight * log_odds(probabilities[r.row])), r.rank)
     )
-    return [r.sentence_id for r in order] + _ids(retrieval)[depth:]
+    return [r.row for r in order] + _ids(retrieval)[depth:]
 
 
 def calibrate(eval_set, questions, embedder, reader, rng, n, depth, weight) -> dict[str, object]:  # noqa: ANN001
@@ -168,7 +168,7 @@ def calibrate(eval_set, questions, embedder, reader, rng, n, depth, weight) -> d
         assistant, local = by_article[own]
         retrieval = assistant.retrieve(q.question, Mode.HYBRID)
         gold = {local[g] for g in q.gold}
-        without = [r for r in retrieval.ranking if r.sentence_id not in gold]
+        without = [r for r in retrieval.ranking if r.row not in gold]
         best_without = max((r.evidence.dense_score or -1.0) for r in without)
         miss = near_miss(
             q.question,
@@ -198,7 +198,7 @@ def calibrate(eval_set, questions, embedder, reader, rng, n, depth, weight) -> d
             askings.append((miss, assistant, assistant.retrieve(miss, Mode.HYBRID), 0, "near_miss"))
         for question, asked, ranked, label, kind in askings:
             read = read_ranking(reader, asked.corpus, question, ranked, depth, weight)
-            passage = asked.corpus.passage_text_of(read.ranking[0].sentence_id)
+            passage = asked.corpus.passage_text_of(read.ranking[0].row)
             if kind == "on_topic":  # the answer sentences are gone from the article
                 for g in gold:
                     passage = passage.replace(asked.corpus.sentences[g].text, " ")

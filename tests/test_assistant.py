@@ -1,5 +1,7 @@
 import json
 import math
+import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -90,7 +92,7 @@ def test_loading_a_store_of_a_newer_format_fails_clearly(
     data = json.loads(manifest.read_text())
     data["format_version"] = 99
     manifest.write_text(json.dumps(data))
-    with pytest.raises(QAError, match="format version 99"):
+    with pytest.raises(QAError, match="format version 99, newer .* upgrade qa"):
         Assistant.load(tmp_path / "store", embedder=fake_embedder)
 
 
@@ -129,8 +131,24 @@ def test_a_store_of_the_previous_format_says_to_rebuild(
     assistant.save(tmp_path / "store")
     manifest = tmp_path / "store" / "manifest.json"
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format_version": 2}))
-    with pytest.raises(QAError, match="format version 2; this version of qa reads version 3"):
+    with pytest.raises(QAError, match="format version 2; this version of qa reads versions 3, 4"):
         Assistant.load(tmp_path / "store", embedder=fake_embedder)
+
+
+def test_a_store_of_format_3_still_loads(assistant: Assistant, fake_embedder, tmp_path) -> None:  # noqa: ANN001
+    store = tmp_path / "store"
+    assistant.save(store)
+    with closing(sqlite3.connect(store / "metadata.sqlite")) as db:  # back to format 3's tables
+        db.executescript(
+            "CREATE TABLE old AS SELECT sentence_id, doc_id, start_char, end_char, passage "
+            "FROM sentences; DROP TABLE sentences; ALTER TABLE old RENAME TO sentences; "
+            "DROP TABLE counters;"
+        )
+    manifest = store / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format_version": 3}))
+    loaded = Assistant.load(store, embedder=fake_embedder)
+    assert loaded.corpus.sentences == assistant.corpus.sentences
+    assert loaded.corpus.next_id == len(assistant.corpus.sentences)
 
 
 def test_loading_with_an_embedder_of_another_dimension_fails(

@@ -60,7 +60,8 @@ def test_adding_embeds_only_the_new_sentences_and_saves(collection, embedder, tm
     )
     assert [d.source for d in added.documents] == ["second.txt"] and added.skipped == ()
     assert embedder.embedded == 3 + 3  # the second document's three sentences only
-    assert steps[0] == "reading second.txt" and steps[-1] == "done"
+    assert steps[0] == "reading 1 file(s)" and steps[-1] == "done"
+    assert "embedding 3/3 sentences" in steps and "saving the collection" in steps
     after = collection.assistant
     np.testing.assert_array_equal(
         after.retriever.indexes.vectors.vectors(np.arange(3)), old_vectors

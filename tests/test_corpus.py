@@ -39,7 +39,8 @@ def test_passage_texts_are_exact_slices_of_their_documents() -> None:
 def test_subset_renumbers_and_keeps_offsets_and_passages() -> None:
     corpus = Corpus.build([make_document(TEXT, "a")])
     part = corpus.subset([3, 4])
-    assert [s.sentence_id for s in part.sentences] == [0, 1]
+    assert [s.row for s in part.sentences] == [0, 1]
+    assert [s.sentence_id for s in part.sentences] == [3, 4]
     assert [s.text for s in part.sentences] == ["A second block.", "It ends here."]
     assert [(s.start, s.passage) for s in part.sentences] == [
         (corpus.sentences[3].start, 2),
@@ -65,7 +66,7 @@ def test_known_documents_keep_their_sentences_without_splitting_again(monkeypatc
     monkeypatch.setattr(
         qa.corpus,
         "sentences_of",
-        lambda doc, first_id: calls.append(doc.source) or split(doc, first_id),
+        lambda doc, *args: calls.append(doc.source) or split(doc, *args),
     )
     corpus = Corpus.build([new, old], known)
     assert calls == ["new.txt"]
@@ -76,5 +77,6 @@ def test_known_documents_keep_their_sentences_without_splitting_again(monkeypatc
         "One sentence here.",
         "Another one there.",
     ]
-    assert [s.sentence_id for s in corpus.sentences] == [0, 1, 2, 3, 4]
+    assert [s.row for s in corpus.sentences] == [0, 1, 2, 3, 4]
+    assert [s.sentence_id for s in corpus.sentences] == [3, 4, 0, 1, 2]  # old ones keep theirs
     assert [s.index for s in corpus.document_sentences(old.doc_id)] == [0, 1, 2]

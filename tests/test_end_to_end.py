@@ -146,6 +146,29 @@ def test_cli_index_again_embeds_only_what_changed(tmp_path, capsys) -> None:  # 
     assert "no document with id nope" in capsys.readouterr().err
 
 
+def test_cli_index_again_keeps_the_ids_of_unchanged_sentences(tmp_path, capsys) -> None:  # noqa: ANN001
+    docs, store = tmp_path / "docs", str(tmp_path / "store")
+    docs.mkdir()
+    (docs / "a.txt").write_text("Alpha\n\nThe alpha plant opened in 1990.", encoding="utf-8")
+    (docs / "b.txt").write_text("Beta\n\nThe beta mill closed in 2001.", encoding="utf-8")
+    (docs / "c.txt").write_text("Gamma\n\nThe gamma port handles grain.", encoding="utf-8")
+
+    def cited(question: str) -> dict:
+        capsys.readouterr()
+        assert main(["ask", question, "--store", store, "--k", "1", "--json"]) == 0
+        return json.loads(capsys.readouterr().out)["citations"][0]
+
+    assert main(["index", str(docs), "--store", store]) == 0
+    gamma = cited("What does the gamma port handle?")
+    assert gamma["sentence_id"] == 5
+    (docs / "a.txt").write_text("Alpha\n\nIt opened in 1990. It makes steel. Rails too.")
+    (docs / "b.txt").unlink()
+    assert main(["index", str(docs), "--store", store]) == 0
+    assert cited("What does the gamma port handle?")["sentence_id"] == gamma["sentence_id"]
+    steel = cited("Who makes steel?")
+    assert steel["text"] == "It makes steel." and steel["sentence_id"] == 8  # ids never reused
+
+
 def test_cli_errors_are_one_clear_line(tmp_path, capsys) -> None:  # noqa: ANN001
     assert main(["ask", "anything", "--store", str(tmp_path / "missing")]) == 2
     assert "is not a store" in capsys.readouterr().err

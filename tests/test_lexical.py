@@ -20,7 +20,7 @@ def test_tokenize_stems_drops_stopwords_and_bigrams_chinese() -> None:
 def test_bm25_scores_match_the_lucene_formula() -> None:
     index = LexicalIndex.build(range(len(DOCS)), DOCS)
     hits = index.search("Geely", 4)
-    assert [h.sentence_id for h in hits] == [2]
+    assert [h.row for h in hits] == [2]
     # Lucene BM25: idf = ln(1 + (N - n + 0.5) / (n + 0.5)); tf = 1, k1 = 1.5, b = 0.75.
     lengths = [len(tokenize(d)) for d in DOCS]
     avg = sum(lengths) / len(lengths)
@@ -31,7 +31,7 @@ def test_bm25_scores_match_the_lucene_formula() -> None:
 
 def test_bm25_ranks_by_shared_terms_and_skips_unmatched() -> None:
     hits = LexicalIndex.build(range(len(DOCS)), DOCS).search("Which alliance does Geely lead?", 10)
-    assert hits[0].sentence_id == 2 and {h.sentence_id for h in hits} == {0, 2}
+    assert hits[0].row == 2 and {h.row for h in hits} == {0, 2}
     assert [h.rank for h in hits] == [1, 2]
 
 
@@ -40,7 +40,7 @@ def test_bm25_save_load_round_trip(tmp_path) -> None:  # noqa: ANN001
     index.save(tmp_path / "bm25")
     loaded = LexicalIndex.load(tmp_path / "bm25")
     assert loaded.search("integrated circuit", 3) == index.search("integrated circuit", 3)
-    assert loaded.search("integrated circuit", 3)[0].sentence_id == 11
+    assert loaded.search("integrated circuit", 3)[0].row == 11
 
 
 def test_stopword_only_question_finds_nothing() -> None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from qa.corpus import sentences_of
 from qa.errors import QAError
-from qa.ingest import read_documents
+from qa.ingest import ingest, read_documents
 from qa.readers import SUPPORTED_SUFFIXES, join_pages, read_file, unwrap_lines
 from qa.types import Document
 
@@ -43,7 +43,7 @@ def write(path: Path, data: bytes) -> Path:
 
 def sentence_texts(doc: Document) -> list[str]:
     """The document's sentences, checking each one's offsets on the way."""
-    sentences = sentences_of(doc, first_id=0)
+    sentences = sentences_of(doc, first_row=0, first_id=0)
     for s in sentences:
         assert doc.text[s.start : s.end] == s.text
     return [s.text for s in sentences]
@@ -403,6 +403,8 @@ def test_read_documents_walks_folders_for_every_supported_type(tmp_path: Path) -
     make_docx(folder / "d.docx")
     write(folder / "skipped.bin", b"\x00\x01")
     docs = read_documents([folder])
-    assert [Path(d.source).name for d in docs] == ["a.txt", "d.docx", "b.html", "c.PDF"]
+    assert [Path(d.source).name for d in docs] == ["a.txt", "d.docx", "c.PDF"]
+    (skipped,) = ingest([folder]).skipped  # b.html has d.docx's text
+    assert Path(skipped.source).name == "b.html" and skipped.duplicate
     with pytest.raises(QAError, match="unsupported file type .bin"):
         read_documents([folder / "skipped.bin"])

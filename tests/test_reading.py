@@ -39,7 +39,7 @@ def test_the_reader_reorders_only_the_sentences_it_read() -> None:
     reader = StubReader({"Alpha one.": 0.1, "Beta two.": 0.5, "Gamma three.": 0.9})
     read = read_ranking(reader, corpus, "q?", _retrieval(corpus), depth=3, weight=0.5)  # type: ignore[arg-type]
     assert reader.seen == ["Alpha one.", "Beta two.", "Gamma three."]
-    assert [r.sentence_id for r in read.ranking] == [2, 1, 0, 3]
+    assert [r.row for r in read.ranking] == [2, 1, 0, 3]
     assert [r.rank for r in read.ranking] == [1, 2, 3, 4]
     top = read.ranking[0]
     assert top.score == pytest.approx(0.8 + 0.5 * math.log(0.9 / 0.1))

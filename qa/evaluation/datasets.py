@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from qa.corpus import Corpus, make_document, passage_numbers
+from qa.corpus import Corpus, Span, make_document, passage_numbers
 from qa.errors import QAError
 from qa.types import Document
 
@@ -113,7 +113,7 @@ def from_squad(name: str, data: dict[str, Any]) -> EvalSet:
     corpus = Corpus.build(documents)
     by_doc: dict[str, list[int]] = {}
     for sentence in corpus.sentences:
-        by_doc.setdefault(sentence.doc_id, []).append(sentence.sentence_id)
+        by_doc.setdefault(sentence.doc_id, []).append(sentence.row)
     questions = []
     for number, (doc, qa) in enumerate(raw_questions):
         impossible = qa.get("is_impossible", False)
@@ -144,7 +144,7 @@ def _from_reqa(name: str, data: dict[str, Any]) -> EvalSet:
         paragraphs.setdefault(f"{row['article']}/{row['para']}", []).append(row)
     # A paragraph is one block, so its passages are as `passage_numbers` cuts one block.
     documents: list[Document] = []
-    spans: list[tuple[str, int, int, int]] = []
+    spans: list[Span] = []
     our_id: dict[int, int] = {}
     for key, rows in paragraphs.items():
         chars = [" "] * max(r["end"] for r in rows)
@@ -154,7 +154,7 @@ def _from_reqa(name: str, data: dict[str, Any]) -> EvalSet:
         documents.append(doc)
         for r, passage in zip(rows, passage_numbers([len(rows)])):
             our_id[r["id"]] = len(spans)
-            spans.append((doc.doc_id, r["start"], r["end"], passage))
+            spans.append((len(spans), doc.doc_id, r["start"], r["end"], passage))
     corpus = Corpus.from_spans(documents, spans)
     questions = tuple(
         EvalQuestion(
@@ -174,9 +174,7 @@ def _overlaps(sentence: Any, start: int, end: int) -> bool:
 
 def _sentences_containing(corpus: Corpus, answers: Sequence[str]) -> frozenset[int]:
     wanted = [a.lower() for a in answers if a.strip()]
-    return frozenset(
-        s.sentence_id for s in corpus.sentences if any(a in s.text.lower() for a in wanted)
-    )
+    return frozenset(s.row for s in corpus.sentences if any(a in s.text.lower() for a in wanted))
 
 
 def _read_text(path: Path) -> str:

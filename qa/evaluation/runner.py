@@ -119,17 +119,17 @@ def _outcomes(
         top = ranked.ranking[0] if ranked.ranking else None
         answer_text = None
         if top is not None and top.answer is not None:
-            sentence = sentences[top.sentence_id]
+            sentence = sentences[top.row]
             answer_text = sentence.text[
                 top.answer[0] - sentence.start : top.answer[1] - sentence.start
             ]
         outcomes.append(
             Outcome(
                 question=q,
-                ranking=tuple(r.sentence_id for r in ranked.ranking),
+                ranking=tuple(r.row for r in ranked.ranking),
                 answerability=score,
                 abstained=assistant.threshold is not None and score < assistant.threshold,
-                top_text=sentences[top.sentence_id].text if top else "",
+                top_text=sentences[top.row].text if top else "",
                 answer_text=answer_text,
             )
         )
@@ -171,7 +171,7 @@ def _by_article(eval_set: EvalSet) -> Iterator[EvalSet]:
     title_of = {doc_id: doc.title for doc_id, doc in corpus.documents.items()}
     by_title: dict[str, list[int]] = {}
     for sentence in corpus.sentences:
-        by_title.setdefault(title_of[sentence.doc_id], []).append(sentence.sentence_id)
+        by_title.setdefault(title_of[sentence.doc_id], []).append(sentence.row)
     article_of = {sid: title for title, sids in by_title.items() for sid in sids}
     questions: dict[str, list[EvalQuestion]] = {}
     for q in eval_set.questions:

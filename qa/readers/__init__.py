@@ -11,18 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from qa.corpus import make_document
 from qa.errors import QAError
+from qa.progress import Progress, quiet
 from qa.readers.common import Extracted
 from qa.readers.pdf import join_pages, read_pdf, unwrap_lines
-from qa.readers.text import read_text
+from qa.readers.text import read_text_file
 from qa.readers.web import read_html
 from qa.readers.word import read_docx
 from qa.types import Document
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "MAX_TEXT_BYTES",
     "SUPPORTED_SUFFIXES",
     "Extracted",
     "join_pages",
@@ -32,20 +35,29 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-MAX_FILE_BYTES = 50_000_000
+MAX_FILE_BYTES = 50_000_000  # PDF, Word and HTML files are parsed whole, in memory
+MAX_TEXT_BYTES = 1_000_000_000  # plain text is read in chunks (`qa.readers.text`)
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
 
 
-def read_file(path: Path, source: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
+def read_file(
+    path: Path,
+    source: str | None = None,
+    max_bytes: int | None = None,
+    progress: Progress = quiet,
+) -> Document:
     """Read a .txt/.md, .html, .pdf or .docx file as a document, by its suffix.
 
     Args:
         path: The file.
         source: The name citations show (an upload's original filename); `str(path)` if None.
-        max_bytes: Larger files are refused before they are read.
+        max_bytes: Larger files are refused before they are read (default `MAX_TEXT_BYTES`
+            for plain text, `MAX_FILE_BYTES` for the other formats).
+        progress: Told how reading a large text file goes (`reading`, in bytes).
 
     Returns:
         The document; its title comes from the file's metadata when set, else its first line.
@@ -55,11 +67,16 @@ def read_file(path: Path, source: str | None = None, max_bytes: int = MAX_FILE_B
     """
     name = str(path) if source is None else source
     suffix = path.suffix.lower()
-    reader = _READERS.get(suffix)
-    if reader is None:
-        raise QAError(unsupported_message(name, suffix))
-    extracted = reader(_read_bytes(path, name, max_bytes), name)
-    if not extracted.text.strip():
+    if suffix in TEXT_SUFFIXES:
+        _check_size(path, name, MAX_TEXT_BYTES if max_bytes is None else max_bytes)
+        extracted = _reading(name, lambda: read_text_file(path, name, progress))
+    else:
+        reader = _READERS.get(suffix)
+        if reader is None:
+            raise QAError(unsupported_message(name, suffix))
+        _check_size(path, name, MAX_FILE_BYTES if max_bytes is None else max_bytes)
+        extracted = reader(_reading(name, path.read_bytes), name)
+    if not extracted.text or extracted.text.isspace():
         raise QAError(f"{name} contains no text; check that it is the file you meant to add")
     log.info("read %s: %d characters", name, len(extracted.text))
     return make_document(extracted.text, source=name, title=extracted.title, pages=extracted.pages)
@@ -73,15 +90,19 @@ def unsupported_message(name: str, suffix: str) -> str:
     )
 
 
-def _read_bytes(path: Path, name: str, max_bytes: int) -> bytes:
+def _check_size(path: Path, name: str, max_bytes: int) -> None:
+    size = _reading(name, lambda: path.stat().st_size)
+    if size > max_bytes:
+        raise QAError(
+            f"{name} is {_size(size)}, over the {_size(max_bytes)} limit; "
+            "split it into smaller files"
+        )
+
+
+def _reading(name: str, read: Callable[[], T]) -> T:
+    """`read()`, with the operating system's errors said as what to check."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise QAError(
-                f"{name} is {_size(size)}, over the {_size(max_bytes)} limit; "
-                "split it into smaller files"
-            )
-        return path.read_bytes()
+        return read()
     except FileNotFoundError as exc:
         raise QAError(f"{name} does not exist; check the path") from exc
     except OSError as exc:
@@ -94,13 +115,7 @@ def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n:,} bytes"
 
 
-def normalise_newlines(text: str) -> str:
-    # The same newlines as Python's universal-newline reading, which this project always used.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 _READERS: dict[str, Callable[[bytes, str], Extracted]] = {
-    **dict.fromkeys(TEXT_SUFFIXES, read_text),
     **dict.fromkeys(HTML_SUFFIXES, read_html),
     ".pdf": read_pdf,
     ".docx": read_docx,

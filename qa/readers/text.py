@@ -1,10 +1,17 @@
-"""Plain text in any common encoding: byte-order mark, UTF-8, or what chardet detects."""
+"""Plain text in any common encoding: byte-order mark, UTF-8, or what chardet detects.
+
+A file larger than `CHUNK_BYTES` is decoded a chunk at a time, its encoding judged from the
+first chunk, so reading needs memory for the text and one chunk, whatever the file's size.
+"""
 
 from __future__ import annotations
 
+import codecs
 import logging
+from pathlib import Path
 
 from qa.errors import QAError
+from qa.progress import Progress, quiet
 from qa.readers.common import Extracted, normalise_newlines
 
 log = logging.getLogger(__name__)
@@ -29,6 +36,57 @@ def read_text(data: bytes, name: str) -> Extracted:
     if "\x00" in text:
         raise QAError(_binary_message(name))
     return Extracted(normalise_newlines(text))
+
+
+CHUNK_BYTES = 4 << 20
+
+
+def read_text_file(path: Path, name: str, progress: Progress = quiet) -> Extracted:
+    """Read a text file of any size (see the module docstring), reporting `reading` progress
+    in bytes; a file of one chunk or less is read exactly as `read_text` reads bytes."""
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        head = file.read(CHUNK_BYTES)
+        if len(head) < CHUNK_BYTES:
+            return read_text(head, name)
+        encoding = _encoding(head, name)
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        parts: list[str] = []
+        carry = ""  # a final "\r" waits for the next chunk, which may start with "\n"
+        chunk, done = head, 0
+        while chunk:
+            text = carry + decoder.decode(chunk)
+            carry = text[-1:] if text.endswith("\r") else ""
+            if "\x00" in text:
+                raise QAError(_binary_message(name))
+            parts.append(normalise_newlines(text[: len(text) - len(carry)]))
+            done += len(chunk)
+            progress("reading", done, size)
+            chunk = file.read(CHUNK_BYTES)
+        parts.append(normalise_newlines(carry + decoder.decode(b"", final=True)))
+    text = "".join(parts)
+    if "\ufffd" in text:
+        log.warning("%s: %d bytes not valid %s were replaced", name, text.count("\ufffd"), encoding)
+    return Extracted(text)
+
+
+def _encoding(head: bytes, name: str) -> str:
+    """The encoding of a large file, judged from its first chunk as `_decode` judges a file."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # a cut last character is fine
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    import chardet
+
+    guess = chardet.detect(head, encoding_era=chardet.EncodingEra.MODERN_WEB, prefer_superset=True)
+    if guess["encoding"] is None:
+        raise QAError(_binary_message(name))
+    log.info("%s is not UTF-8; decoding it as %s", name, guess["encoding"])
+    return str(guess["encoding"])
 
 
 def _decode(data: bytes, name: str) -> str:

@@ -1,0 +1,123 @@
+"""`qa index`: bring a store up to date with some files and folders.
+
+Run on a new store it indexes everything; run again it embeds only new or changed files and
+drops the documents of files that are gone. A file that cannot be read now but was indexed
+before keeps its indexed version (reported), so a passing permission problem or a damaged
+copy loses nothing. Every write is atomic (`qa.store`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from embeddings import Embedder, LazyEmbedder
+from qa.assistant import Assistant
+from qa.errors import QAError
+from qa.ingest import Ingested, ingest
+from qa.progress import Progress, quiet
+from qa.settings import Settings
+from qa.store import MANIFEST, recover
+from qa.types import Document
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What one `index_paths` run did (`qa index --json` prints it)."""
+
+    store: str
+    documents: int
+    sentences: int
+    added: int
+    removed: int
+    unchanged: int
+    embedded_sentences: int
+    duplicates: list[str]
+    skipped: list[dict[str, str]]
+    kept_previous: list[str]
+    near_empty: list[str]
+    embedder: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+def index_paths(
+    paths: Sequence[str | Path],
+    store: Path,
+    settings: Settings,
+    embedder: Callable[[], Embedder],
+    progress: Progress = quiet,
+) -> IndexReport:
+    """Index `paths` into `store`, creating it or bringing it up to date (module docstring).
+
+    `embedder()` is called only when something needs embedding.
+
+    Raises:
+        QAError: A path does not exist, or no document could be read (the store is then left
+            as it was; `qa docs remove` takes documents out).
+    """
+    ingested = ingest(paths, progress)
+    previous = _previous(store, settings.embedder, embedder)
+    kept = _kept_previous(ingested, previous)
+    documents = [*ingested.documents, *kept]
+    if not documents:
+        reasons = "; ".join(f"{s.source}: {s.reason}" for s in ingested.skipped)
+        raise QAError(
+            f"no documents could be read from {', '.join(map(str, paths))}"
+            + (f" ({reasons})" if reasons else "")
+            + "; the store is left as it was"
+        )
+    assistant = (
+        previous.synced(documents, progress)
+        if previous
+        else Assistant.from_documents(documents, settings, embedder(), progress)
+    )
+    assistant.save(store)
+    before = previous.corpus.documents if previous else {}
+    after = assistant.corpus.documents
+    new = after.keys() - before.keys()
+    return IndexReport(
+        store=str(store),
+        documents=len(after),
+        sentences=len(assistant.corpus.sentences),
+        added=len(new),
+        removed=len(before.keys() - after.keys()),
+        unchanged=len(after.keys() & before.keys()),
+        embedded_sentences=sum(len(assistant.corpus.document_sentences(d)) for d in new),
+        duplicates=[s.source for s in ingested.skipped if s.duplicate],
+        skipped=[
+            {"source": s.source, "reason": s.reason} for s in ingested.skipped if not s.duplicate
+        ],
+        kept_previous=[d.source for d in kept],
+        near_empty=list(ingested.near_empty),
+        embedder=settings.embedder,
+    )
+
+
+def _previous(store: Path, model: str, embedder: Callable[[], Embedder]) -> Assistant | None:
+    """The store's assistant to bring up to date, or None to index anew (no store yet, or
+    one built with another model). Its model loads only if something new needs embedding."""
+    recover(store)
+    if not (store / MANIFEST).is_file():
+        return None
+    manifest = json.loads((store / MANIFEST).read_text(encoding="utf-8"))
+    if manifest.get("embedder") != model:
+        log.warning(
+            "the store was built with %s; indexing anew with %s", manifest.get("embedder"), model
+        )
+        return None
+    return Assistant.load(store, LazyEmbedder(embedder, model, int(manifest["dimension"])))
+
+
+def _kept_previous(ingested: Ingested, previous: Assistant | None) -> list[Document]:
+    """The stored documents of files that were indexed before but could not be read now."""
+    if previous is None:
+        return []
+    unreadable = {s.source for s in ingested.skipped if not s.duplicate}
+    return [d for d in previous.corpus.documents.values() if d.source in unreadable]
