@@ -101,7 +101,7 @@ class VectorIndex:
 
         manifest_path = folder / _MANIFEST_FILE
         if not manifest_path.is_file() or not (folder / _INDEX_FILE).is_file():
-            raise EmbeddingError(f"no vector index in {folder}; build it again with `qa index`")
+            raise EmbeddingError(f"no vector index in {folder}; rebuild it with `qa index`")
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("format_version") != FORMAT_VERSION:
             raise EmbeddingError(
@@ -109,7 +109,13 @@ class VectorIndex:
                 f"this version reads format {FORMAT_VERSION}; rebuild it with `qa index`"
             )
         index = cls(int(manifest["dimension"]))
-        loaded = faiss.read_index(str(folder / _INDEX_FILE))
+        try:
+            loaded = faiss.read_index(str(folder / _INDEX_FILE))
+        except RuntimeError as exc:  # faiss reports a short or garbled file this way
+            raise EmbeddingError(
+                f"the vector index in {folder} is damaged (the file is truncated or garbled); "
+                "rebuild it with `qa index`"
+            ) from exc
         if not isinstance(loaded, faiss.IndexIDMap2):
             raise EmbeddingError(f"{folder} holds an index without ids; rebuild it with `qa index`")
         index._index = loaded

@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,8 @@ def configure_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `qa` command; returns the exit status."""
     args = _parser().parse_args(argv)
+    if argv is None and hasattr(signal, "SIGPIPE"):  # `qa ... | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     # Never reach a model hub at run time: a missing model must fail fast with a clear message.
     # Set before configure_logging imports transformers, since huggingface_hub reads it on import.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -233,7 +236,6 @@ def _index_message(report: Any) -> str:
         f"{report.store}: {report.added} added ({report.embedded_sentences} sentences "
         f"embedded), {report.removed} removed, {report.unchanged} unchanged"
     ]
-    lines += [f"skipped {source}: the same text as another file" for source in report.duplicates]
     lines += [f"skipped {s['source']}: {s['reason']}" for s in report.skipped]
     lines += [f"kept the indexed version of {source}" for source in report.kept_previous]
     lines += [

@@ -123,7 +123,9 @@ class Indexes:
         """
         try:
             vectors, passage_vectors = (VectorIndex.load(folder / f) for f in _FOLDERS[::2])
-        except (OSError, ValueError, EmbeddingError) as exc:
+        except EmbeddingError as exc:  # its message says what is wrong and what to do
+            raise QAError(f"the store {folder} is damaged: {exc}") from exc
+        except (OSError, ValueError) as exc:
             raise QAError(
                 f"the store {folder} is damaged ({exc}); rebuild it with `qa index`"
             ) from exc

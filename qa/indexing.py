@@ -16,11 +16,11 @@ from pathlib import Path
 
 from embeddings import Embedder, LazyEmbedder
 from qa.assistant import Assistant
-from qa.errors import QAError
+from qa.errors import DamagedStoreError, QAError
 from qa.ingest import Ingested, ingest
 from qa.progress import Progress, quiet
 from qa.settings import Settings
-from qa.store import MANIFEST, recover
+from qa.store import MANIFEST, read_manifest, recover
 from qa.types import Document
 
 log = logging.getLogger(__name__)
@@ -91,9 +91,7 @@ def index_paths(
         unchanged=len(after.keys() & before.keys()),
         embedded_sentences=sum(len(assistant.corpus.document_sentences(d)) for d in new),
         duplicates=[s.source for s in ingested.skipped if s.duplicate],
-        skipped=[
-            {"source": s.source, "reason": s.reason} for s in ingested.skipped if not s.duplicate
-        ],
+        skipped=[{"source": s.source, "reason": s.reason} for s in ingested.skipped],
         kept_previous=[d.source for d in kept],
         near_empty=list(ingested.near_empty),
         embedder=settings.embedder,
@@ -101,18 +99,35 @@ def index_paths(
 
 
 def _previous(store: Path, model: str, embedder: Callable[[], Embedder]) -> Assistant | None:
-    """The store's assistant to bring up to date, or None to index anew (no store yet, or
-    one built with another model). Its model loads only if something new needs embedding."""
+    """The store's assistant to bring up to date, or None to index anew: no store yet, one
+    built with another model, or a damaged one (said as a warning). Its model loads only if
+    something new needs embedding.
+
+    Raises:
+        QAError: The folder holds something else, or a store of a format this qa cannot read.
+    """
     recover(store)
     if not (store / MANIFEST).is_file():
+        if store.exists() and any(store.iterdir()):
+            raise QAError(
+                f"{store} is not empty and holds no store ({MANIFEST} is missing); "
+                "choose an empty or new folder for --store"
+            )
         return None
-    manifest = json.loads((store / MANIFEST).read_text(encoding="utf-8"))
-    if manifest.get("embedder") != model:
-        log.warning(
-            "the store was built with %s; indexing anew with %s", manifest.get("embedder"), model
-        )
+    try:
+        manifest = read_manifest(store)
+        if manifest.get("embedder") != model:
+            log.warning(
+                "the store was built with %s; indexing anew with %s",
+                manifest.get("embedder"),
+                model,
+            )
+            return None
+        lazy = LazyEmbedder(embedder, model, int(manifest["dimension"]))
+        return Assistant.load(store, lazy)
+    except (DamagedStoreError, KeyError, TypeError, ValueError) as exc:
+        log.warning("rebuilding the store, which could not be loaded: %s", exc)
         return None
-    return Assistant.load(store, LazyEmbedder(embedder, model, int(manifest["dimension"])))
 
 
 def _kept_previous(ingested: Ingested, previous: Assistant | None) -> list[Document]:

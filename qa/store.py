@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.corpus import Corpus
-from qa.errors import QAError
+from qa.errors import DamagedStoreError, QAError
 from qa.indexes import Indexes
 from qa.metadata import read_metadata, write_metadata
 from qa.settings import Settings
@@ -74,20 +74,31 @@ def load_store(folder: Path) -> StoredIndexes:
     """Load a store written by `save_store`.
 
     Raises:
-        QAError: The folder is not a store, is of another format version, or is damaged.
+        QAError: The folder is not a store or is of another format version.
+        DamagedStoreError: A file of the store is missing, truncated or inconsistent.
     """
     folder = Path(folder)
     recover(folder)
-    manifest = _read_manifest(folder)
+    manifest = read_manifest(folder)
     try:
         corpus = read_metadata(folder)
+        indexes = Indexes.load(folder, corpus)
     except (OSError, KeyError, TypeError, ValueError, sqlite3.Error) as exc:
-        raise QAError(f"the store {folder} is damaged ({exc}); rebuild it with `qa index`") from exc
-    indexes = Indexes.load(folder, corpus)
+        raise DamagedStoreError(
+            f"the store {folder} is damaged ({exc}); rebuild it with `qa index`"
+        ) from exc
+    except QAError as exc:
+        raise DamagedStoreError(str(exc)) from exc
     return StoredIndexes(Settings.from_json(manifest["settings"]), corpus, indexes)
 
 
-def _read_manifest(folder: Path) -> dict:
+def read_manifest(folder: Path) -> dict:
+    """The store's manifest, once its format version is known to be readable.
+
+    Raises:
+        QAError: No manifest, or a format version this qa does not read.
+        DamagedStoreError: The manifest is unreadable.
+    """
     path = folder / MANIFEST
     if not path.is_file():
         raise QAError(
@@ -96,7 +107,7 @@ def _read_manifest(folder: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise QAError(
+        raise DamagedStoreError(
             f"the manifest {path} is unreadable ({exc}); rebuild the store with `qa index`"
         ) from exc
     version = manifest.get("format_version")

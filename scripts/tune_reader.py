@@ -104,9 +104,7 @@ def rerank_grid(eval_set, questions, embedder, reader, rng, n) -> dict[str, floa
     probabilities = {}
     for q in sample:
         read = read_ranking(reader, eval_set.corpus, q.question, first[q.qid], max(DEPTHS), 0.0)
-        probabilities[q.qid] = {
-            r.row: r.evidence.reader_score for r in read.ranking[: max(DEPTHS)]
-        }
+        probabilities[q.qid] = {r.row: r.evidence.reader_score for r in read.ranking[: max(DEPTHS)]}
     gold = {q.qid: q.gold for q in sample}
     results = {"first stage": ranking_metrics(gold, {q: _ids(r) for q, r in first.items()})["mrr"]}
     for depth in DEPTHS:

@@ -200,6 +200,10 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
         raise QAError(
             f"{path}, line {number}: invalid JSON ({exc.args[0]}); fix or remove that line"
         ) from exc
+    if not isinstance(row, dict):
+        raise QAError(
+            f"{path}, line {number}: each line must be a JSON object with id, question, answers"
+        )
     missing = [key for key in ("id", "question") if key not in row]
     if missing:
         raise QAError(

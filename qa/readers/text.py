@@ -50,12 +50,12 @@ def read_text_file(path: Path, name: str, progress: Progress = quiet) -> Extract
         if len(head) < CHUNK_BYTES:
             return read_text(head, name)
         encoding = _encoding(head, name)
-        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        decoder = codecs.getincrementaldecoder(encoding)()
         parts: list[str] = []
         carry = ""  # a final "\r" waits for the next chunk, which may start with "\n"
         chunk, done = head, 0
         while chunk:
-            text = carry + decoder.decode(chunk)
+            text = carry + _decode_chunk(decoder, chunk, name, done)
             carry = text[-1:] if text.endswith("\r") else ""
             if "\x00" in text:
                 raise QAError(_binary_message(name))
@@ -63,11 +63,26 @@ def read_text_file(path: Path, name: str, progress: Progress = quiet) -> Extract
             done += len(chunk)
             progress("reading", done, size)
             chunk = file.read(CHUNK_BYTES)
-        parts.append(normalise_newlines(carry + decoder.decode(b"", final=True)))
-    text = "".join(parts)
-    if "\ufffd" in text:
-        log.warning("%s: %d bytes not valid %s were replaced", name, text.count("\ufffd"), encoding)
-    return Extracted(text)
+        parts.append(normalise_newlines(carry + _decode_chunk(decoder, b"", name, done)))
+    return Extracted("".join(parts))
+
+
+def _decode_chunk(decoder: codecs.IncrementalDecoder, chunk: bytes, name: str, at: int) -> str:
+    """Decode the next chunk (`b""` ends the file); from the first byte that is not valid in
+    the file's encoding on, such bytes become U+FFFD, as `_decode` does past chardet's sample."""
+    try:
+        return decoder.decode(chunk, final=not chunk)
+    except UnicodeDecodeError as exc:
+        if decoder.errors == "replace":
+            raise
+        log.warning(
+            "%s: bytes from about byte %d on are not valid %s; they are replaced by U+FFFD",
+            name,
+            at + exc.start,
+            exc.encoding,
+        )
+        decoder.errors = "replace"
+        return decoder.decode(chunk, final=not chunk)
 
 
 def _encoding(head: bytes, name: str) -> str:
