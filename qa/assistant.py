@@ -25,7 +25,7 @@ from qa.reader import Reader, packaged_reader
 from qa.reading import read_ranking
 from qa.retrieval import Retrieval, Retriever, Scope
 from qa.settings import Settings
-from qa.store import FORMAT_VERSION, StoredIndexes, load_store, save_store
+from qa.store import FORMAT_VERSION, StoredIndexes, load_documents, load_store, save_store
 from qa.types import Answer, Document, Mode
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,18 @@ class Assistant:
         """Index plain strings, each one document."""
         docs = [make_document(text, source=f"text {i + 1}") for i, text in enumerate(texts)]
         return cls.from_documents(docs, settings, embedder)
+
+    @classmethod
+    def rebuilt(cls, store: str | Path, embedder: Embedder | None = None) -> Assistant:
+        """Embed and index again the documents of a store whose indexes are damaged (the
+        sentences keep their ids); the store itself is left to the caller to save.
+
+        Raises:
+            QAError: As `load`; DamagedStoreError when the documents cannot be read back.
+        """
+        settings, corpus = load_documents(Path(store))
+        log.warning("re-embedding the %d documents of %s", len(corpus.documents), store)
+        return cls.from_corpus(corpus, settings, embedder)
 
     @classmethod
     def load(cls, store: str | Path, embedder: Embedder | None = None) -> Assistant:

@@ -213,18 +213,12 @@ def _open(store: Path | None):  # noqa: ANN202
 
 
 def _index(args: argparse.Namespace) -> int:
-    from embeddings import SentenceTransformerEmbedder
     from qa.indexing import index_paths
     from qa.progress import Bars, quiet
 
-    settings = _settings(args.model)
     with Bars() as bars:
         report = index_paths(
-            args.paths,
-            args.store,
-            settings,
-            lambda: SentenceTransformerEmbedder(settings.embedder),
-            quiet if args.json else bars,
+            args.paths, args.store, _settings(args.model), progress=quiet if args.json else bars
         )
     print(report.to_json() if args.json else _index_message(report))
     return 0

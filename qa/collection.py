@@ -12,7 +12,7 @@ from pathlib import Path
 
 from embeddings import Embedder
 from qa.assistant import Assistant
-from qa.errors import QAError
+from qa.errors import DamagedStoreError, QAError
 from qa.ingest import read_files
 from qa.progress import Progress
 from qa.store import MANIFEST, recover
@@ -66,13 +66,22 @@ class Collection:
         """Open the store in `folder` (with `embedder`, default the store's own model), or
         create it there from `seed()` when the folder does not exist yet (or is empty).
 
+        A store whose indexes are damaged is embedded again from the documents it keeps.
+
         Raises:
-            QAError: The folder holds something that is not a store, or a damaged store.
+            QAError: The folder holds something that is not a store, or a store whose
+                documents cannot be read back (the message says what to do).
         """
         folder = Path(folder)
         recover(folder)
         if (folder / MANIFEST).is_file():
-            return cls(folder, Assistant.load(folder, embedder))
+            try:
+                return cls(folder, Assistant.load(folder, embedder))
+            except DamagedStoreError as exc:
+                log.warning("%s", exc)
+                rebuilt = cls(folder, _rebuilt(folder, embedder))
+                rebuilt._commit(rebuilt.assistant)
+                return rebuilt
         if folder.exists() and any(folder.iterdir()):
             raise QAError(
                 f"{folder} is not empty and holds no store ({MANIFEST} is missing); "
@@ -130,3 +139,13 @@ class Collection:
     def _commit(self, updated: Assistant) -> None:
         updated.save(self.folder)
         self._assistant = updated
+
+
+def _rebuilt(folder: Path, embedder: Embedder | None) -> Assistant:
+    try:
+        return Assistant.rebuilt(folder, embedder)
+    except DamagedStoreError as exc:
+        raise QAError(
+            f"{exc}. Move the folder aside (mv {folder} {folder}.damaged) and start again: a new "
+            "collection is created, and the documents can be added to it again"
+        ) from exc

@@ -12,9 +12,10 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
-from embeddings import Embedder, LazyEmbedder
+from embeddings import Embedder, LazyEmbedder, SentenceTransformerEmbedder
 from qa.assistant import Assistant
 from qa.errors import DamagedStoreError, QAError
 from qa.ingest import Ingested, ingest
@@ -49,19 +50,23 @@ class IndexReport:
 
 def index_paths(
     paths: Sequence[str | Path],
-    store: Path,
-    settings: Settings,
-    embedder: Callable[[], Embedder],
+    store: str | Path,
+    settings: Settings = Settings(),
+    embedder: Callable[[], Embedder] | None = None,
     progress: Progress = quiet,
 ) -> IndexReport:
     """Index `paths` into `store`, creating it or bringing it up to date (module docstring).
 
-    `embedder()` is called only when something needs embedding.
+    `embedder()` gives the embedder (default: load `settings.embedder`); it is called only
+    when something needs embedding. `progress` is told how the long phases go.
 
     Raises:
         QAError: A path does not exist, or no document could be read (the store is then left
             as it was; `qa docs remove` takes documents out).
     """
+    store = Path(store)
+    if embedder is None:
+        embedder = partial(SentenceTransformerEmbedder, settings.embedder)
     ingested = ingest(paths, progress)
     previous = _previous(store, settings.embedder, embedder)
     kept = _kept_previous(ingested, previous)
@@ -124,9 +129,17 @@ def _previous(store: Path, model: str, embedder: Callable[[], Embedder]) -> Assi
             )
             return None
         lazy = LazyEmbedder(embedder, model, int(manifest["dimension"]))
-        return Assistant.load(store, lazy)
     except (DamagedStoreError, KeyError, TypeError, ValueError) as exc:
-        log.warning("rebuilding the store, which could not be loaded: %s", exc)
+        log.warning("indexing anew: %s", exc)
+        return None
+    try:
+        return Assistant.load(store, lazy)
+    except DamagedStoreError as exc:
+        log.warning("%s", exc)
+    try:  # its documents may still be there to embed again, keeping their sentence ids
+        return Assistant.rebuilt(store, lazy)
+    except DamagedStoreError as exc:
+        log.warning("indexing anew: %s", exc)
         return None
 
 

@@ -92,6 +92,24 @@ def load_store(folder: Path) -> StoredIndexes:
     return StoredIndexes(Settings.from_json(manifest["settings"]), corpus, indexes)
 
 
+def load_documents(folder: Path) -> tuple[Settings, Corpus]:
+    """The settings and corpus (documents, sentences and their ids) of a store whose indexes
+    may be damaged: what it takes to embed and index them again.
+
+    Raises:
+        QAError: As `load_store`; DamagedStoreError when the metadata itself is damaged.
+    """
+    folder = Path(folder)
+    recover(folder)
+    manifest = read_manifest(folder)
+    try:
+        return Settings.from_json(manifest["settings"]), read_metadata(folder)
+    except (OSError, KeyError, TypeError, ValueError, sqlite3.Error) as exc:
+        raise DamagedStoreError(
+            f"the store {folder} is damaged and its documents cannot be read back ({exc})"
+        ) from exc
+
+
 def read_manifest(folder: Path) -> dict:
     """The store's manifest, once its format version is known to be readable.
 

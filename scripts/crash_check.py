@@ -45,12 +45,14 @@ def write_version(folder: Path, version: int) -> None:
         )
 
 
-def state_of(store: Path) -> frozenset[str] | None:
-    """The store's document ids, or None when it fails to load."""
+def state_of(store: Path) -> tuple | None:
+    """The store's documents and every sentence's id and span, or None when it fails to load."""
     try:
-        return frozenset(load_store(store).corpus.documents)
+        corpus = load_store(store).corpus
     except QAError:
         return None
+    spans = tuple((s.sentence_id, s.doc_id, s.start, s.end) for s in corpus.sentences)
+    return frozenset(corpus.documents), spans, corpus.next_id
 
 
 def index(folder: Path, store: Path) -> subprocess.Popen:

@@ -111,6 +111,22 @@ def test_a_folder_that_is_not_a_store_is_left_alone(tmp_path) -> None:  # noqa: 
         Collection.open(tmp_path / "photos", lambda: pytest.fail("must not seed"))
 
 
+def test_a_collection_with_damaged_indexes_is_embedded_again_from_its_documents(
+    collection, embedder, tmp_path
+) -> None:  # noqa: ANN001
+    store = tmp_path / "store"
+    collection.add_files(_files(tmp_path, second=SECOND))
+    sentences = collection.assistant.corpus.sentences
+    (store / "vectors" / "vectors.faiss").write_bytes(b"garbage")
+    reopened = Collection.open(store, lambda: pytest.fail("must not seed"), embedder)
+    assert reopened.assistant.corpus.sentences == sentences  # the same documents and ids
+    assert embedder.embedded == 6 + 6  # all embedded again, once
+    Assistant.load(store, embedder=embedder)  # and saved whole
+    (store / "metadata.sqlite").write_bytes(b"garbage")
+    with pytest.raises(QAError, match="cannot be read back .* Move the folder aside"):
+        Collection.open(store, lambda: pytest.fail("must not seed"), embedder)
+
+
 def test_a_save_killed_between_its_renames_leaves_the_previous_store(
     collection, embedder, tmp_path
 ) -> None:  # noqa: ANN001

@@ -1,4 +1,4 @@
-"""The README's Python and gradio_client examples run as written."""
+"""The README's Python and gradio_client examples run as written; the docs name real tests."""
 
 import re
 import shutil
@@ -50,3 +50,15 @@ def test_readme_gradio_client_example_runs(sample_assistant, tmp_path, monkeypat
     finally:
         demo.close()
     assert len(Collection.open(tmp_path / "store", lambda: sample_assistant).documents()) == 1
+
+
+def test_every_test_the_bad_input_table_names_exists() -> None:
+    table = (Path(__file__).resolve().parents[1] / "docs" / "bad-input.md").read_text("utf-8")
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "test_" in line]
+    assert len(rows) >= 16
+    for row in rows:
+        named = re.findall(r"`(?:(tests/\w+\.py)::)?(test_\w+)`", row.rsplit(" | ", 1)[-1])
+        assert named, row
+        for file, name in named:
+            source = Path(__file__).parent / Path(file or "tests/test_bad_input.py").name
+            assert f"def {name}(" in source.read_text("utf-8"), (file, name)
