@@ -328,6 +328,8 @@ def _upload_message(added: Added) -> str:
         lines.append(f"Indexed {len(added.documents)} document(s): {names}.")
     for name, reason in added.skipped:
         lines.append(f"Skipped {html.escape(name)}: {html.escape(reason)}")
+    for name in added.near_empty:
+        lines.append(f"Note: {html.escape(name)} has almost no text; check it is the file you meant.")
     return "  \n".join(lines) or "Nothing to add."
 
 

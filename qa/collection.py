@@ -41,10 +41,12 @@ def _phases(report: Report) -> Progress:
 
 @dataclass(frozen=True)
 class Added:
-    """What an upload did: the documents indexed, and each file skipped with the reason."""
+    """What an upload did: the documents indexed, each file skipped with the reason, and the
+    indexed files that hold almost no text (worth a look)."""
 
     documents: tuple[Document, ...]
     skipped: tuple[tuple[str, str], ...]
+    near_empty: tuple[str, ...] = ()
 
 
 class Collection:
@@ -121,7 +123,8 @@ class Collection:
                 report(0.9, "saving the collection")
                 self._commit(updated)
             report(1.0, "done")
-            return Added(documents, tuple((s.source, s.reason) for s in ingested.skipped))
+            skipped = tuple((s.source, s.reason) for s in ingested.skipped)
+            return Added(documents, skipped, ingested.near_empty)
 
     def remove(self, doc_id: str) -> Document:
         """Remove one document (nothing is re-embedded) and save; returns it.

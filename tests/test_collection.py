@@ -83,6 +83,8 @@ def test_unreadable_and_repeated_files_are_skipped_with_the_reason(collection, t
     assert "already in the collection as 'Harbor notes'" in reasons["again.txt"]
     assert "no text" in reasons["empty.txt"] and "supported" in reasons["tool.exe"]
     assert len(collection.documents()) == 1
+    stub = collection.add_files(_files(tmp_path, stub="TODO: notes"))
+    assert len(stub.documents) == 1 and stub.near_empty == ("stub.txt",)
 
 
 def test_removing_keeps_the_rest_without_embedding_and_saves(
