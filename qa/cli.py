@@ -84,7 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument(
         "--store", required=True, type=Path, help="store folder to create or bring up to date"
     )
-    index.add_argument("--model", default=None, help="sentence-transformers model name or folder")
+    index.add_argument(
+        "--model",
+        default=None,
+        help="sentence-transformers model name or folder (default: the store's own model; "
+        "all-MiniLM-L6-v2 for a new store); another model than the store's re-embeds everything",
+    )
     index.add_argument("--json", action="store_true", help="print a JSON summary, no progress bar")
     index.set_defaults(run=_index)
 
@@ -217,8 +222,9 @@ def _index(args: argparse.Namespace) -> int:
     from qa.progress import Bars, quiet
 
     with Bars() as bars:
+        settings = None if args.model is None else _settings(args.model)
         report = index_paths(
-            args.paths, args.store, _settings(args.model), progress=quiet if args.json else bars
+            args.paths, args.store, settings, progress=quiet if args.json else bars
         )
     print(report.to_json() if args.json else _index_message(report))
     return 0

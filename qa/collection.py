@@ -15,7 +15,7 @@ from qa.assistant import Assistant
 from qa.errors import DamagedStoreError, QAError
 from qa.ingest import read_files
 from qa.progress import Progress
-from qa.store import MANIFEST, recover
+from qa.store import holds_store
 from qa.types import Document
 
 log = logging.getLogger(__name__)
@@ -75,20 +75,14 @@ class Collection:
                 documents cannot be read back (the message says what to do).
         """
         folder = Path(folder)
-        recover(folder)
-        if (folder / MANIFEST).is_file():
+        if holds_store(folder):
             try:
                 return cls(folder, Assistant.load(folder, embedder))
             except DamagedStoreError as exc:
                 log.warning("%s", exc)
-                rebuilt = cls(folder, _rebuilt(folder, embedder))
-                rebuilt._commit(rebuilt.assistant)
-                return rebuilt
-        if folder.exists() and any(folder.iterdir()):
-            raise QAError(
-                f"{folder} is not empty and holds no store ({MANIFEST} is missing); "
-                "choose an empty or new folder for the collection"
-            )
+                assistant = _rebuilt(folder, embedder)
+                assistant.save(folder)
+                return cls(folder, assistant)
         assistant = seed()
         assistant.save(folder)
         log.info(

@@ -21,7 +21,7 @@ from qa.errors import DamagedStoreError, QAError
 from qa.ingest import Ingested, ingest
 from qa.progress import Progress, quiet
 from qa.settings import Settings
-from qa.store import MANIFEST, read_manifest, recover
+from qa.store import holds_store, read_manifest
 from qa.types import Document
 
 log = logging.getLogger(__name__)
@@ -51,20 +51,24 @@ class IndexReport:
 def index_paths(
     paths: Sequence[str | Path],
     store: str | Path,
-    settings: Settings = Settings(),
+    settings: Settings | None = None,
     embedder: Callable[[], Embedder] | None = None,
     progress: Progress = quiet,
 ) -> IndexReport:
     """Index `paths` into `store`, creating it or bringing it up to date (module docstring).
 
-    `embedder()` gives the embedder (default: load `settings.embedder`); it is called only
-    when something needs embedding. `progress` is told how the long phases go.
+    `settings` default to the store's own (a new store: `Settings()`); settings with another
+    embedder than the store's index everything anew with it. `embedder()` gives the embedder
+    (default: load `settings.embedder`); it is called only when something needs embedding.
+    `progress` is told how the long phases go.
 
     Raises:
         QAError: A path does not exist, or no document could be read (the store is then left
             as it was; `qa docs remove` takes documents out).
     """
     store = Path(store)
+    if settings is None:
+        settings = _settings_of(store) or Settings()
     if embedder is None:
         embedder = partial(SentenceTransformerEmbedder, settings.embedder)
     ingested = ingest(paths, progress)
@@ -103,6 +107,14 @@ def index_paths(
     )
 
 
+def _settings_of(store: Path) -> Settings | None:
+    """The settings a store was built with, or None (no store, or an unreadable manifest)."""
+    try:
+        return Settings.from_json(read_manifest(store)["settings"]) if holds_store(store) else None
+    except (DamagedStoreError, KeyError, TypeError, ValueError):
+        return None
+
+
 def _previous(store: Path, model: str, embedder: Callable[[], Embedder]) -> Assistant | None:
     """The store's assistant to bring up to date, or None to index anew: no store yet, one
     built with another model, or a damaged one (said as a warning). Its model loads only if
@@ -111,13 +123,7 @@ def _previous(store: Path, model: str, embedder: Callable[[], Embedder]) -> Assi
     Raises:
         QAError: The folder holds something else, or a store of a format this qa cannot read.
     """
-    recover(store)
-    if not (store / MANIFEST).is_file():
-        if store.exists() and any(store.iterdir()):
-            raise QAError(
-                f"{store} is not empty and holds no store ({MANIFEST} is missing); "
-                "choose an empty or new folder for --store"
-            )
+    if not holds_store(store):
         return None
     try:
         manifest = read_manifest(store)

@@ -66,6 +66,23 @@ def recover(folder: Path) -> None:
         old.rename(folder)
 
 
+def holds_store(folder: Path) -> bool:
+    """Whether `folder` holds a store (after `recover`); False for a new or empty folder.
+
+    Raises:
+        QAError: The folder holds other files: a store written there would replace them.
+    """
+    recover(folder)
+    if (folder / MANIFEST).is_file():
+        return True
+    if folder.exists() and any(folder.iterdir()):
+        raise QAError(
+            f"{folder} is not empty and holds no store ({MANIFEST} is missing); "
+            "choose an empty or new folder for the store"
+        )
+    return False
+
+
 def _aside(folder: Path) -> Path:
     return folder.with_name(f".{folder.name}.old")
 

@@ -190,6 +190,15 @@ def test_an_unreadable_file_is_skipped_and_its_indexed_version_kept(tmp_path, mo
     assert report.kept_previous == [str(locked)] and (report.documents, report.removed) == (2, 0)
 
 
+def test_run_again_without_settings_a_store_keeps_its_own_model(tmp_path) -> None:  # noqa: ANN001
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text(GOOD, encoding="utf-8")
+    _index([docs], tmp_path / "store")
+    again = index_paths([docs], tmp_path / "store", embedder=FakeEmbedder)
+    assert (again.embedder, again.unchanged, again.embedded_sentences) == (FakeEmbedder.name, 1, 0)
+
+
 def test_a_folder_that_is_not_a_store_is_never_overwritten(tmp_path, capsys) -> None:  # noqa: ANN001
     notes = tmp_path / "notes"
     notes.mkdir()
