@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,33 +19,24 @@ log = logging.getLogger(__name__)
 
 _FOLDERS = ("vectors", "bm25", "passage-vectors", "passage-bm25")
 EMBED_BATCH = 256
+BLOCK_ROWS = 16 * EMBED_BATCH
 
 
-def embed(
-    embedder: Embedder,
-    texts: Sequence[str],
-    progress: Progress = quiet,
-    out: np.ndarray | None = None,
-    rows: np.ndarray | None = None,
-) -> np.ndarray:
-    """Embed `texts` in batches of `EMBED_BATCH`, reporting `embedding` progress after each.
-
-    The vectors go into `out[rows]` when `out` is given (no second copy of a large corpus's
-    vectors), else into a new array, which is returned either way."""
-    if out is None:
-        out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    progress("embedding", 0, len(texts))
+def _embedded(
+    embedder: Embedder, texts: Sequence[str], progress: Progress, done: int = 0, total: int = -1
+) -> Iterator[tuple[int, np.ndarray]]:
+    """`(start, vectors)` of `texts` in batches of `EMBED_BATCH`; progress counts on from
+    `done` of `total` (default `len(texts)`)."""
+    total = len(texts) if total < 0 else total
     for start in range(0, len(texts), EMBED_BATCH):
         stop = min(start + EMBED_BATCH, len(texts))
-        target = slice(start, stop) if rows is None else rows[start:stop]
-        out[target] = embedder.embed(texts[start:stop])
-        progress("embedding", stop, len(texts))
-    return out
+        yield start, embedder.embed(texts[start:stop])
+        progress("embedding", done + stop, total)
 
 
 @dataclass(frozen=True)
 class Indexes:
-    """Sentence ids key the sentence indexes; `corpus.passage_of` ids key the passage ones.
+    """Sentence rows key the sentence indexes; `corpus.passage_of` ids key the passage ones.
 
     A passage's vector is the normalised mean of its sentences' vectors, so passages cost no
     extra embedding.
@@ -59,54 +50,84 @@ class Indexes:
     @classmethod
     def build(cls, corpus: Corpus, embedder: Embedder, progress: Progress = quiet) -> Indexes:
         """Embed every sentence of `corpus` and index sentences and passages."""
-        log.info(
-            "embedding %d sentences from %d documents", len(corpus.sentences), len(corpus.documents)
-        )
-        return cls.from_vectors(
-            corpus, embed(embedder, [s.text for s in corpus.sentences], progress)
-        )
+        return cls.update(corpus, embedder, None, progress)
 
     @classmethod
     def update(
         cls,
         corpus: Corpus,
         embedder: Embedder,
-        previous: tuple[Corpus, Indexes],
+        previous: tuple[Corpus, Indexes] | None,
         progress: Progress = quiet,
     ) -> Indexes:
         """Index `corpus`, embedding only the sentences the `previous` corpus did not have (same
-        document, same span); the others keep their stored vectors."""
-        old_corpus, old = previous
-        known = {(s.doc_id, s.start, s.end): s.row for s in old_corpus.sentences}
-        found = [known.get((s.doc_id, s.start, s.end), -1) for s in corpus.sentences]
-        fresh = [i for i, old_id in enumerate(found) if old_id < 0]
-        kept = [i for i, old_id in enumerate(found) if old_id >= 0]
-        log.info("embedding %d new sentences, reusing %d", len(fresh), len(kept))
-        vectors = np.zeros((len(found), old.dimension), dtype=np.float32)
-        vectors[kept] = old.vectors.vectors(np.array([found[i] for i in kept], dtype=np.int64))
-        if fresh:
-            texts = [corpus.sentences[i].text for i in fresh]
-            embed(embedder, texts, progress, out=vectors, rows=np.array(fresh, dtype=np.int64))
-        return cls.from_vectors(corpus, vectors)
+        document, same span); the others keep their stored vectors.
+
+        Vectors go into the index a block of rows at a time, so a large corpus's vectors are
+        held once (in the index), not also in an array beside it."""
+        found = np.full(len(corpus.sentences), -1, dtype=np.int64)
+        if previous is not None:
+            old_corpus, old = previous
+            known = {(s.doc_id, s.start, s.end): s.row for s in old_corpus.sentences}
+            found[:] = [known.get((s.doc_id, s.start, s.end), -1) for s in corpus.sentences]
+        fresh = int((found < 0).sum())
+        log.info("embedding %d new sentences, reusing %d", fresh, len(found) - fresh)
+        blocks = cls._blocks(corpus, embedder, found, previous, progress)
+        return cls._assemble(corpus, embedder.dimension, blocks)
+
+    @staticmethod
+    def _blocks(
+        corpus: Corpus,
+        embedder: Embedder,
+        found: np.ndarray,
+        previous: tuple[Corpus, Indexes] | None,
+        progress: Progress,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """`(rows, vectors)` in blocks of `BLOCK_ROWS`: stored vectors where `found` names the
+        previous row, new ones embedded elsewhere."""
+        total, done = int((found < 0).sum()), 0
+        progress("embedding", 0, total)
+        for start in range(0, len(found), BLOCK_ROWS):
+            rows = np.arange(start, min(start + BLOCK_ROWS, len(found)), dtype=np.int64)
+            block = np.zeros((len(rows), embedder.dimension), dtype=np.float32)
+            kept = found[rows] >= 0
+            if kept.any() and previous is not None:
+                block[kept] = previous[1].vectors.vectors(found[rows][kept])
+            new = rows[~kept]
+            texts = [corpus.sentences[i].text for i in new]
+            for first, vectors in _embedded(embedder, texts, progress, done, total):
+                block[np.flatnonzero(~kept)[first : first + len(vectors)]] = vectors
+            done += len(new)
+            yield rows, block
 
     @classmethod
     def from_vectors(cls, corpus: Corpus, embedded: np.ndarray) -> Indexes:
-        """Index `corpus` given its sentences' vectors (row i = sentence id i)."""
-        texts = [s.text for s in corpus.sentences]
-        passage_texts = corpus.passage_texts()
-        means = np.zeros((len(passage_texts), embedded.shape[1]), dtype=np.float32)
-        np.add.at(means, corpus.passage_of, embedded)
-        ids = np.arange(len(texts), dtype=np.int64)
-        passage_ids = np.arange(len(passage_texts), dtype=np.int64)
-        vectors = VectorIndex(embedded.shape[1])
-        vectors.add(ids, embedded)
-        passage_vectors = VectorIndex(embedded.shape[1])
+        """Index `corpus` given its sentences' vectors (row i = the sentence in row i)."""
+        rows = np.arange(len(embedded), dtype=np.int64)
+        return cls._assemble(corpus, embedded.shape[1], [(rows, embedded)])
+
+    @classmethod
+    def _assemble(
+        cls, corpus: Corpus, dimension: int, blocks: Iterable[tuple[np.ndarray, np.ndarray]]
+    ) -> Indexes:
+        """Index `corpus` given its sentences' vectors as `(rows, vectors)` blocks."""
+        vectors = VectorIndex(dimension)
+        passages = int(corpus.passage_of[-1]) + 1 if len(corpus.sentences) else 0
+        means = np.zeros((passages, dimension), dtype=np.float32)
+        for rows, block in blocks:
+            vectors.add(rows, block)
+            np.add.at(means, corpus.passage_of[rows], block)
+        passage_vectors = VectorIndex(dimension)
+        passage_ids = np.arange(passages, dtype=np.int64)
         passage_vectors.add(passage_ids, normalize_rows(means))
+        texts = [s.text for s in corpus.sentences]
+        lexical = LexicalIndex.build(range(len(texts)), texts)
+        del texts
         return cls(
             vectors,
-            LexicalIndex.build(ids.tolist(), texts),
+            lexical,
             passage_vectors,
-            LexicalIndex.build(passage_ids.tolist(), passage_texts),
+            LexicalIndex.build(passage_ids.tolist(), corpus.passage_texts()),
         )
 
     def save(self, folder: Path) -> None:

@@ -39,7 +39,8 @@ class LexicalIndex:
 
         retriever = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
         # bm25s cannot index an empty corpus; a single empty document scores zero everywhere.
-        corpus = [tokenize(t) for t in texts] or [[]]
+        shared: dict[str, str] = {}  # one string object per distinct term, not per occurrence
+        corpus = [[shared.setdefault(w, w) for w in tokenize(t)] for t in texts] or [[]]
         retriever.index(corpus, show_progress=False)
         return cls(np.asarray(ids, dtype=np.int64), retriever)
 

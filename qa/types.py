@@ -44,7 +44,7 @@ class Document:
         return max(1, bisect.bisect_right(self.pages, offset))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large corpus holds millions
 class Sentence:
     """One sentence of a document: `document.text[start:end] == text` always holds.
 
