@@ -4,16 +4,22 @@ vector and BM25 indexes of sentences and passages.
 Writes go to a sibling temporary folder that replaces the old store only when complete, so
 an interrupted write leaves the previous store in place. The replacement is two renames (the
 old store aside to `.NAME.old`, the new one in); a process killed between them leaves only
-`.NAME.old`, which `recover` (called on every load) puts back. One writer at a time: the next
-complete write clears the temporary folders a killed writer left.
+`.NAME.old`, which `recover` (called on every load) puts back. Lock files beside the store
+(`.NAME.write.lock`, `.NAME.swap.lock`; flock, released when a process dies) let one writer
+in at a time and keep readers out of the swap, so a reader in another process never sees the
+moment between the renames; the next write clears the temporary folders a killed writer
+left.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,32 +44,59 @@ class StoredIndexes:
 
 
 def save_store(folder: Path, stored: StoredIndexes) -> None:
-    """Write `stored` to `folder`, replacing any store there only once the write is complete."""
+    """Write `stored` to `folder`, replacing any store there only once the write is complete.
+
+    Writers take turns (a lock file beside the store); readers (`load_store`) are kept out
+    only during the swap itself, so they always read one complete store."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
-    try:
-        _write(tmp, stored)
-        if folder.exists():
-            old = _aside(folder)
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(folder)
+    with _locked(folder, "write"):
         for stale in folder.parent.glob(f".{folder.name}.tmp-*"):  # left by a killed writer
             shutil.rmtree(stale, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+        try:
+            _write(tmp, stored)
+            with _locked(folder, "swap"):
+                _recover(folder)
+                if folder.exists():
+                    old = _aside(folder)
+                    shutil.rmtree(old, ignore_errors=True)
+                    folder.rename(old)
+                    tmp.rename(folder)
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    tmp.rename(folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def recover(folder: Path) -> None:
     """Finish a replacement that was interrupted between its two renames: with no store at
     `folder` but the previous one set aside, put the previous one back."""
+    with _locked(folder, "swap"):
+        _recover(folder)
+
+
+def _recover(folder: Path) -> None:
     old = _aside(folder)
     if not folder.exists() and (old / MANIFEST).is_file():
         old.rename(folder)
+
+
+@contextmanager
+def _locked(folder: Path, kind: str, shared: bool = False) -> Iterator[None]:
+    """Hold the store's `kind` lock ("write": one writer at a time; "swap": the swap's renames
+    against readers, who take it shared). Where no lock file can be made (a read-only
+    folder) there is nobody to write, so reading goes on unlocked."""
+    path = folder.with_name(f".{folder.name}.{kind}.lock")
+    try:
+        handle = path.open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
 
 
 def holds_store(folder: Path) -> bool:
@@ -96,6 +129,11 @@ def load_store(folder: Path) -> StoredIndexes:
     """
     folder = Path(folder)
     recover(folder)
+    with _locked(folder, "swap", shared=True):
+        return _load(folder)
+
+
+def _load(folder: Path) -> StoredIndexes:
     manifest = read_manifest(folder)
     try:
         corpus = read_metadata(folder)

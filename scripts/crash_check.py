@@ -1,12 +1,14 @@
 """Crash check: SIGKILL a real `qa index` at random moments; the store must always load and
 equal the state before or after the update.
 
-Reproduce: `./dev.sh python scripts/crash_check.py --kills 50` (about 10 minutes). A folder of
+Reproduce: `./dev.sh python scripts/crash_check.py --kills 50` (a few minutes). A folder of
 25 text files alternates between two versions (5 files changed, 5 added or removed); each
-round starts `qa index FOLDER --store STORE` towards the other version and kills it: half the
-rounds after a random delay, half within 0.04 s of the moment it starts writing the store.
-The result is one JSON object: rounds, stores that failed to load or matched neither state
-(both must be 0), kills that caught a write in progress, and how often each state was found.
+round first runs `qa index FOLDER` to completion on a copy of the store (the "after" state:
+documents, every sentence's id and span, the next id), then starts it on the store itself and
+kills it: half the rounds after a random delay, half within 0.04 s of the moment it starts
+writing. The result is one JSON object: rounds, stores that failed to load or matched neither
+the state before nor the state after (both must be 0), kills that caught a write in progress,
+and how often each state was found.
 """
 
 from __future__ import annotations
@@ -55,6 +57,18 @@ def state_of(store: Path) -> tuple | None:
     return frozenset(corpus.documents), spans, corpus.next_id
 
 
+def reference_run(folder: Path, store: Path, reference: Path, durations: list[float]) -> tuple:
+    """The state a complete run from the store's present state gives (run on a copy)."""
+    shutil.rmtree(reference, ignore_errors=True)
+    shutil.copytree(store, reference)
+    started = time.perf_counter()
+    assert index(folder, reference).wait() == 0
+    durations.append(time.perf_counter() - started)
+    state = state_of(reference)
+    assert state is not None
+    return state
+
+
 def index(folder: Path, store: Path) -> subprocess.Popen:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.Popen(
@@ -74,47 +88,46 @@ def main() -> None:
     rng = random.Random(args.seed)
     folder, store = args.work / "folder", args.work / "store"
     folder.mkdir(parents=True, exist_ok=True)
-    states = {}
     started = time.perf_counter()
-    for version in (0, 1):  # the two complete states, and how long a full run takes
-        write_version(folder, version)
-        t0 = time.perf_counter()
-        assert index(folder, store).wait() == 0
-        duration = time.perf_counter() - t0
-        states[version] = state_of(store)
+    write_version(folder, 0)
+    assert index(folder, store).wait() == 0
+    store_version, durations = 0, []
     failed = neither = in_write = 0
-    found = {0: 0, 1: 0}
+    found = {"before": 0, "after": 0}
     for _ in range(args.kills):
-        before = 0 if state_of(store) == states[0] else 1
-        write_version(folder, 1 - before)
+        target = 1 - store_version
+        write_version(folder, target)
+        before = state_of(store)
+        after = reference_run(folder, store, args.work / "reference", durations)
         writer = index(folder, store)
         if rng.random() < 0.5:  # at any moment of the run
-            time.sleep(rng.uniform(0.0, duration))
+            time.sleep(rng.uniform(0.0, durations[-1]))
         else:  # while the store is being written: soon after its temporary folder appears
             while writer.poll() is None and not any(args.work.glob(".store.tmp-*")):
                 time.sleep(0.002)
             time.sleep(rng.uniform(0.0, 0.04))
         writer.send_signal(signal.SIGKILL)
         writer.wait()
-        caught = list(args.work.glob(".store.*"))  # a temporary or set-aside store
+        caught = list(args.work.glob(".store.tmp-*")) + list(args.work.glob(".store.old"))
         in_write += bool(caught)
         state = state_of(store)  # puts a set-aside store back, if that is where it stopped
-        for leftover in args.work.glob(".store.tmp-*"):  # as the next complete write would
-            shutil.rmtree(leftover)
         if state is None:
             failed += 1
-        elif state not in (states[0], states[1]):
-            neither += 1
+        elif state == before:
+            found["before"] += 1
+        elif state == after:
+            found["after"] += 1
+            store_version = target
         else:
-            found[0 if state == states[0] else 1] += 1
+            neither += 1
     result = {
         "rounds": args.kills,
         "failed_to_load": failed,
         "matched_neither": neither,
         "kills_during_a_write": in_write,
-        "found_version_0": found[0],
-        "found_version_1": found[1],
-        "full_run_seconds": round(duration, 1),
+        "found_before": found["before"],
+        "found_after": found["after"],
+        "full_run_seconds_median": round(sorted(durations)[len(durations) // 2], 1),
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(result, indent=2))

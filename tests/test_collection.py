@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -179,3 +180,33 @@ def test_killing_a_writer_at_random_moments_never_breaks_the_store(tmp_path, fak
         states.add(len(loaded.corpus.documents))
         assert len(loaded.corpus.sentences) == 3 * len(loaded.corpus.documents)
     assert states <= {1, 2}
+
+
+def test_readers_never_see_a_store_between_the_swap_renames(tmp_path, fake_embedder) -> None:  # noqa: ANN001
+    from qa.store import StoredIndexes, load_store, save_store
+
+    store = tmp_path / "store"
+    versions = []
+    for text in (FIRST, SECOND):
+        a = Assistant.from_texts([text], Settings(reader=False), embedder=fake_embedder)
+        versions.append(StoredIndexes(a.settings, a.corpus, a.retriever.indexes))
+    save_store(store, versions[0])
+    done = threading.Event()
+    errors: list[Exception] = []
+
+    def write() -> None:
+        for i in range(40):
+            save_store(store, versions[i % 2])
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    loads = 0
+    while not done.is_set():
+        try:
+            load_store(store)
+        except Exception as exc:  # noqa: BLE001 - any failure to read is the bug looked for
+            errors.append(exc)
+        loads += 1
+    writer.join()
+    assert loads > 40 and errors == []
