@@ -232,11 +232,13 @@ def _api(collection: Collection) -> None:
         return answer_to_json(_ask(collection.assistant, question, k, mode, earlier))
 
     def upload(paths: list[str] | None) -> dict[str, Any]:
-        """Add files to the collection; returns the documents added and the files skipped."""
+        """Add files to the collection; returns the documents added, the files skipped and
+        the added files with almost no text."""
         added = collection.add_files(_named(paths or []))
         return {
             "added": [document_to_json(d, collection.assistant.corpus) for d in added.documents],
             "skipped": [{"file": name, "reason": reason} for name, reason in added.skipped],
+            "near_empty": list(added.near_empty),
         }
 
     def list_documents() -> list[dict[str, Any]]:
@@ -329,7 +331,9 @@ def _upload_message(added: Added) -> str:
     for name, reason in added.skipped:
         lines.append(f"Skipped {html.escape(name)}: {html.escape(reason)}")
     for name in added.near_empty:
-        lines.append(f"Note: {html.escape(name)} has almost no text; check it is the file you meant.")
+        lines.append(
+            f"Note: {html.escape(name)} has almost no text; check it is the file you meant."
+        )
     return "  \n".join(lines) or "Nothing to add."
 
 

@@ -228,6 +228,10 @@ def test_running_app_answers_through_gradio_client(sample_assistant, tmp_path) -
         removed = client.predict(added["added"][0]["doc_id"], api_name="/remove")
         assert removed["title"] == "Harbor Lights Festival"
         assert len(client.predict(api_name="/list")) == 1
+        (tmp_path / "stub.txt").write_text("TODO\n", encoding="utf-8")
+        stub = client.predict([handle_file(str(tmp_path / "stub.txt"))], api_name="/upload")
+        assert stub["near_empty"] == ["stub.txt"] and len(stub["added"]) == 1
+        client.predict(stub["added"][0]["doc_id"], api_name="/remove")
         with pytest.raises(Exception, match="no documents"):
             client.predict(listed[0]["doc_id"], api_name="/remove")  # the last one stays
     finally:
