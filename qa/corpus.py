@@ -87,7 +87,7 @@ def _offset(progress: Progress, done: int, total: int, chars: int) -> None:
     progress("splitting", done + chars, total)
 
 
-Span = tuple[int, str, int, int, int]
+StoredSentence = tuple[int, str, int, int, int]
 """A stored sentence: `(sentence_id, doc_id, start, end, passage)`."""
 
 
@@ -139,7 +139,10 @@ class Corpus:
 
     @classmethod
     def from_spans(
-        cls, documents: Sequence[Document], spans: Iterable[Span], next_id: int | None = None
+        cls,
+        documents: Sequence[Document],
+        spans: Iterable[StoredSentence],
+        next_id: int | None = None,
     ) -> Corpus:
         """Rebuild from stored spans, in row order (a document's sentences consecutive).
 

@@ -73,7 +73,7 @@ def read_files(
         if len(document.text) < 4 * NEAR_EMPTY_CHARS and _chars(document.text) < NEAR_EMPTY_CHARS:
             near_empty.append(name)
     for item in skipped:
-        log.warning("skipped %s: %s", item.source, item.reason)
+        log.info("skipped %s: %s", item.source, item.reason)
     return Ingested(tuple(documents), tuple(skipped), tuple(near_empty))
 
 
@@ -94,7 +94,10 @@ def read_documents(paths: Iterable[str | Path], progress: Progress = quiet) -> l
     Raises:
         QAError: As `ingest`, or no document could be read.
     """
-    documents = list(ingest(paths, progress).documents)
+    ingested = ingest(paths, progress)
+    for item in ingested.skipped:
+        log.warning("skipped %s: %s", item.source, item.reason)
+    documents = list(ingested.documents)
     if not documents:
         raise QAError(
             f"no documents found; pass {', '.join(sorted(SUPPORTED_SUFFIXES))} files with "

@@ -11,7 +11,6 @@ Progress = Callable[[str, int, int], None]
 `reading` (bytes of one file), `splitting` (characters of the documents being split) and
 `embedding` (sentences)."""
 
-PHASES = ("reading", "splitting", "embedding")
 _UNITS = {"reading": "B", "splitting": " chars", "embedding": " sentences"}
 
 

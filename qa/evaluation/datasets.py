@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from qa.corpus import Corpus, Span, make_document, passage_numbers
+from qa.corpus import Corpus, StoredSentence, make_document, passage_numbers
 from qa.errors import QAError
 from qa.types import Document
 
@@ -144,7 +144,7 @@ def _from_reqa(name: str, data: dict[str, Any]) -> EvalSet:
         paragraphs.setdefault(f"{row['article']}/{row['para']}", []).append(row)
     # A paragraph is one block, so its passages are as `passage_numbers` cuts one block.
     documents: list[Document] = []
-    spans: list[Span] = []
+    spans: list[StoredSentence] = []
     our_id: dict[int, int] = {}
     for key, rows in paragraphs.items():
         chars = [" "] * max(r["end"] for r in rows)
