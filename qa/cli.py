@@ -123,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--mode", choices=(*MODES, "all"), default="hybrid")
     ev.add_argument("--model", default=None, help="sentence-transformers model name or folder")
     ev.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        default="auto",
+        help="embedding precision (default auto: bf16 where the CPU computes it natively)",
+    )
+    ev.add_argument(
         "--fusion", choices=("linear", "rrf"), default="linear", help="how hybrid mode fuses"
     )
     ev.add_argument(
@@ -306,7 +312,9 @@ def _eval(args: argparse.Namespace) -> int:
     if args.sample:
         eval_set = eval_set.sample(args.sample)
     settings = _settings(args.model).with_(fusion=args.fusion, reader=not args.no_reader)
-    embedder = SentenceTransformerEmbedder(settings.embedder, show_progress=not args.json)
+    embedder = SentenceTransformerEmbedder(
+        settings.embedder, show_progress=not args.json, precision=args.precision
+    )
     if args.ablation:
         variants = ablation_variants(settings)
     else:

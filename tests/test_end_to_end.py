@@ -185,6 +185,25 @@ def test_missing_model_fails_fast_with_a_clear_message(tmp_path) -> None:  # noq
         SentenceTransformerEmbedder("some-org/model-that-is-not-cached")
 
 
+def test_bf16_embedding_agrees_with_fp32(real_embedder) -> None:  # noqa: ANN001
+    import numpy as np
+
+    from embeddings import EmbeddingError, SentenceTransformerEmbedder
+
+    texts = [
+        "Who directs the biomedical alliance?",
+        "China Pharmaceutical University is among the First Alliance Director Units.",
+        "长江三角洲的产业链正在快速发展。",
+    ]
+    fp32 = SentenceTransformerEmbedder(precision="fp32").embed(texts)
+    bf16 = SentenceTransformerEmbedder(precision="bf16").embed(texts)
+    assert fp32.dtype == bf16.dtype == np.float32
+    assert (fp32 * bf16).sum(axis=1).min() > 0.999  # the same vectors, to bf16's precision
+    assert not SentenceTransformerEmbedder(precision="fp32").bf16
+    with pytest.raises(EmbeddingError, match="unknown precision 'fp8'"):
+        SentenceTransformerEmbedder(precision="fp8")
+
+
 def test_running_app_answers_through_gradio_client(sample_assistant, tmp_path) -> None:  # noqa: ANN001
     from gradio_client import Client, handle_file
 
