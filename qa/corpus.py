@@ -183,6 +183,11 @@ class Corpus:
             ids[sentence.row] = current
         return ids
 
+    @property
+    def passage_count(self) -> int:
+        """How many passages the corpus has."""
+        return int(self.passage_of[-1]) + 1 if self.sentences else 0
+
     @cached_property
     def _document_ranges(self) -> dict[str, range]:
         ranges: dict[str, range] = {}

@@ -112,7 +112,7 @@ class Indexes:
     ) -> Indexes:
         """Index `corpus` given its sentences' vectors as `(rows, vectors)` blocks."""
         vectors = VectorIndex(dimension)
-        passages = int(corpus.passage_of[-1]) + 1 if len(corpus.sentences) else 0
+        passages = corpus.passage_count
         means = np.zeros((passages, dimension), dtype=np.float32)
         for rows, block in blocks:
             vectors.add(rows, block)
@@ -153,7 +153,7 @@ class Indexes:
         lexical, passage_lexical = (LexicalIndex.load(folder / f) for f in _FOLDERS[1::2])
         indexes = cls(vectors, lexical, passage_vectors, passage_lexical)
         sentences = len(corpus.sentences)
-        passages = int(corpus.passage_of[-1]) + 1 if sentences else 0
+        passages = corpus.passage_count
         sizes = [len(index) for index in indexes._members()]
         if sizes != [sentences, sentences, passages, passages]:
             raise QAError(
