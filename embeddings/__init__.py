@@ -3,8 +3,10 @@
 from embeddings.base import Embedder, normalize_rows
 from embeddings.cached import CachedEmbedder
 from embeddings.errors import EmbeddingError
+from embeddings.fast import FastEmbedder
 from embeddings.index import VectorIndex
 from embeddings.lazy import LazyEmbedder
+from embeddings.onnx import OnnxEmbedder
 from embeddings.sentence_transformer import DEFAULT_MODEL, SentenceTransformerEmbedder
 
 __all__ = [
@@ -12,7 +14,9 @@ __all__ = [
     "DEFAULT_MODEL",
     "Embedder",
     "EmbeddingError",
+    "FastEmbedder",
     "LazyEmbedder",
+    "OnnxEmbedder",
     "SentenceTransformerEmbedder",
     "VectorIndex",
     "normalize_rows",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings import Embedder, SentenceTransformerEmbedder
+from embeddings import Embedder, FastEmbedder
 from qa.answering import make_answer
 from qa.calibration import Calibration, calibration_for
 from qa.corpus import Corpus, make_document
@@ -100,7 +100,7 @@ class Assistant:
             raise QAError(
                 "the documents contain no text to index; add documents with sentences in them"
             )
-        embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
+        embedder = embedder or FastEmbedder(settings.embedder)
         return cls(corpus, embedder, Indexes.build(corpus, embedder, progress), settings)
 
     @classmethod
@@ -141,7 +141,7 @@ class Assistant:
             QAError: The store is missing, damaged, or was built with another embedder.
         """
         stored = load_store(Path(store))
-        embedder = embedder or SentenceTransformerEmbedder(stored.settings.embedder)
+        embedder = embedder or FastEmbedder(stored.settings.embedder)
         dimension = stored.indexes.dimension
         if embedder.dimension != dimension:
             raise QAError(

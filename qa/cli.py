@@ -41,10 +41,8 @@ def configure_logging(verbose: bool) -> None:
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     # transformers draws a "Loading weights" bar on every model load; it is noise in a CLI.
+    # It reads this on import, which answering a question no longer needs at all.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None and hasattr(signal, "SIGPIPE"):  # `qa ... | head` ends quietly
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     # Never reach a model hub at run time: a missing model must fail fast with a clear message.
-    # Set before configure_logging imports transformers, since huggingface_hub reads it on import.
+    # Set before anything imports huggingface_hub, which reads it on import.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     configure_logging(args.verbose)
     from embeddings import EmbeddingError
@@ -297,7 +295,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from embeddings import SentenceTransformerEmbedder
+    from embeddings import FastEmbedder
     from qa.assistant import SAMPLE_PATH
     from qa.evaluation import Variant, ablation_variants, evaluate, load_eval_set
     from qa.evaluation.conversations import is_conversation_set
@@ -312,8 +310,8 @@ def _eval(args: argparse.Namespace) -> int:
     if args.sample:
         eval_set = eval_set.sample(args.sample)
     settings = _settings(args.model).with_(fusion=args.fusion, reader=not args.no_reader)
-    embedder = SentenceTransformerEmbedder(
-        settings.embedder, show_progress=not args.json, precision=args.precision
+    embedder = FastEmbedder(
+        settings.embedder, precision=args.precision, show_progress=not args.json
     )
     if args.ablation:
         variants = ablation_variants(settings)

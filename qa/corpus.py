@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, partial
 
 import numpy as np
 
 from qa.progress import Progress, quiet
+from qa.sentences import Sentences, StoredSentence
 from qa.splitting import split_blocks
 from qa.types import Document, Sentence
 
@@ -59,36 +60,20 @@ def passage_numbers(block_sizes: Sequence[int], limit: int = MAX_PASSAGE_SENTENC
 
 def sentences_of(
     document: Document,
-    first_row: int,
     first_id: int,
     progress: Callable[[int], None] | None = None,
-) -> list[Sentence]:
-    """Split a document into sentences at rows from `first_row`, with ids from `first_id`;
-    `progress(characters_done)` is called during a long document."""
+) -> Sentences:
+    """Split a document into sentences with ids from `first_id`; `progress(characters_done)`
+    is called during a long document."""
     blocks = split_blocks(document.text, progress)
-    spans = [span for block in blocks for span in block]
+    spans = [(span.start, span.end) for block in blocks for span in block]
     passages = passage_numbers([len(block) for block in blocks])
-    return [
-        Sentence(
-            sentence_id=first_id + i,
-            row=first_row + i,
-            doc_id=document.doc_id,
-            index=i,
-            start=span.start,
-            end=span.end,
-            text=document.text[span.start : span.end],
-            passage=passage,
-        )
-        for i, (span, passage) in enumerate(zip(spans, passages))
-    ]
+    ids = range(first_id, first_id + len(spans))
+    return Sentences.of_document(document, ids, spans, passages)
 
 
 def _offset(progress: Progress, done: int, total: int, chars: int) -> None:
     progress("splitting", done + chars, total)
-
-
-StoredSentence = tuple[int, str, int, int, int]
-"""A stored sentence: `(sentence_id, doc_id, start, end, passage)`."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +85,7 @@ class Corpus:
     """
 
     documents: dict[str, Document]
-    sentences: tuple[Sentence, ...]
+    sentences: Sentences
     next_id: int = 0
 
     @classmethod
@@ -120,22 +105,20 @@ class Corpus:
             by_id.setdefault(doc.doc_id, doc)  # the first of equal texts wins
         old = known.documents if known is not None else {}
         total = sum(len(doc.text) for doc in by_id.values() if doc.doc_id not in old)
-        sentences: list[Sentence] = []
+        parts: list[Sentences] = []
         next_id = known.next_id if known is not None else 0
         done = 0
         for doc in by_id.values():
-            row = len(sentences)
             if known is not None and doc.doc_id in old:
-                kept = known.document_sentences(doc.doc_id)
-                sentences.extend(replace(s, row=row + s.index) for s in kept)
+                parts.append(known.document_sentences(doc.doc_id))
                 continue
             progress("splitting", done, total)
-            new = sentences_of(doc, row, next_id, partial(_offset, progress, done, total))
-            sentences.extend(new)
+            new = sentences_of(doc, next_id, partial(_offset, progress, done, total))
+            parts.append(new)
             next_id += len(new)
             done += len(doc.text)
         progress("splitting", done, total)
-        return cls(by_id, tuple(sentences), next_id)
+        return cls(by_id, Sentences.concatenate(by_id, parts), next_id)
 
     @classmethod
     def from_spans(
@@ -148,18 +131,10 @@ class Corpus:
 
         `next_id` defaults to one past the highest sentence id."""
         by_id = {doc.doc_id: doc for doc in documents}
-        sentences: list[Sentence] = []
-        index_in_doc: dict[str, int] = {}
-        for sentence_id, doc_id, start, end, passage in spans:
-            index = index_in_doc.get(doc_id, 0)
-            index_in_doc[doc_id] = index + 1
-            text = by_id[doc_id].text[start:end]
-            sentences.append(
-                Sentence(sentence_id, len(sentences), doc_id, index, start, end, text, passage)
-            )
+        sentences = Sentences.from_stored(by_id, spans)
         if next_id is None:
-            next_id = max((s.sentence_id for s in sentences), default=-1) + 1
-        return cls(by_id, tuple(sentences), next_id)
+            next_id = int(sentences.ids.max()) + 1 if len(sentences) else 0
+        return cls(by_id, sentences, next_id)
 
     def subset(self, rows: Sequence[int]) -> Corpus:
         """A corpus of just these rows (in the order given), in rows from 0; the sentences
@@ -174,29 +149,24 @@ class Corpus:
     @cached_property
     def passage_of(self) -> np.ndarray:
         """Corpus-wide passage id of each row's sentence (dense from 0, in row order)."""
-        ids = np.zeros(len(self.sentences), dtype=np.int64)
-        current, previous = -1, None
-        for sentence in self.sentences:
-            key = (sentence.doc_id, sentence.passage)
-            if key != previous:
-                current, previous = current + 1, key
-            ids[sentence.row] = current
-        return ids
+        doc, passage = self.sentences.doc, self.sentences.passage
+        changes = np.ones(len(doc), dtype=bool)
+        changes[1:] = (doc[1:] != doc[:-1]) | (passage[1:] != passage[:-1])
+        return np.cumsum(changes, dtype=np.int64) - 1
 
     @property
     def passage_count(self) -> int:
         """How many passages the corpus has."""
-        return int(self.passage_of[-1]) + 1 if self.sentences else 0
+        return int(self.passage_of[-1]) + 1 if len(self.sentences) else 0
 
     @cached_property
     def _document_ranges(self) -> dict[str, range]:
-        ranges: dict[str, range] = {}
-        for s in self.sentences:  # a document's sentences are consecutive
-            first = ranges[s.doc_id].start if s.doc_id in ranges else s.row
-            ranges[s.doc_id] = range(first, s.row + 1)
-        return ranges
+        doc = self.sentences.doc  # a document's sentences are consecutive
+        firsts = np.flatnonzero(np.diff(doc, prepend=-1)).tolist()
+        stops = [*firsts[1:], len(doc)]
+        return {self.sentences.doc_ids[doc[a]]: range(a, b) for a, b in zip(firsts, stops)}
 
-    def document_sentences(self, doc_id: str) -> tuple[Sentence, ...]:
+    def document_sentences(self, doc_id: str) -> Sentences:
         """The sentences of one document, in order (none for an unknown id)."""
         span = self._document_ranges.get(doc_id, range(0))
         return self.sentences[span.start : span.stop]

@@ -18,7 +18,7 @@ from qa.progress import Progress, quiet
 log = logging.getLogger(__name__)
 
 _FOLDERS = ("vectors", "bm25", "passage-vectors", "passage-bm25")
-EMBED_BATCH = 256
+EMBED_BATCH = 1024  # a bulk embedder sorts each call by length: more texts, less padding
 BLOCK_ROWS = 16 * EMBED_BATCH
 
 
@@ -68,8 +68,8 @@ class Indexes:
         found = np.full(len(corpus.sentences), -1, dtype=np.int64)
         if previous is not None:
             old_corpus, old = previous
-            known = {(s.doc_id, s.start, s.end): s.row for s in old_corpus.sentences}
-            found[:] = [known.get((s.doc_id, s.start, s.end), -1) for s in corpus.sentences]
+            known = {span: row for row, span in enumerate(old_corpus.sentences.spans())}
+            found[:] = [known.get(span, -1) for span in corpus.sentences.spans()]
         fresh = int((found < 0).sum())
         log.info("embedding %d new sentences, reusing %d", fresh, len(found) - fresh)
         blocks = cls._blocks(corpus, embedder, found, previous, progress)
@@ -111,7 +111,7 @@ class Indexes:
         cls, corpus: Corpus, dimension: int, blocks: Iterable[tuple[np.ndarray, np.ndarray]]
     ) -> Indexes:
         """Index `corpus` given its sentences' vectors as `(rows, vectors)` blocks."""
-        vectors = VectorIndex(dimension)
+        vectors = VectorIndex(dimension, size=len(corpus.sentences))  # size picks the structure
         passages = corpus.passage_count
         means = np.zeros((passages, dimension), dtype=np.float32)
         for rows, block in blocks:
@@ -120,9 +120,7 @@ class Indexes:
         passage_vectors = VectorIndex(dimension)
         passage_ids = np.arange(passages, dtype=np.int64)
         passage_vectors.add(passage_ids, normalize_rows(means))
-        texts = [s.text for s in corpus.sentences]
-        lexical = LexicalIndex.build(range(len(texts)), texts)
-        del texts
+        lexical = LexicalIndex.build(range(len(corpus.sentences)), corpus.sentences.texts())
         return cls(
             vectors,
             lexical,

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
-from embeddings import Embedder, LazyEmbedder, SentenceTransformerEmbedder
+from embeddings import Embedder, FastEmbedder, LazyEmbedder
 from qa.assistant import Assistant
 from qa.errors import DamagedStoreError, QAError
 from qa.ingest import Ingested, ingest
@@ -70,7 +70,7 @@ def index_paths(
     if settings is None:
         settings = _settings_of(store) or Settings()
     if embedder is None:
-        embedder = partial(SentenceTransformerEmbedder, settings.embedder)
+        embedder = partial(FastEmbedder, settings.embedder)
     ingested = ingest(paths, progress)
     previous = _previous(store, settings.embedder, embedder)
     kept = _kept_previous(ingested, previous)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,7 +33,7 @@ class LexicalIndex:
         self._retriever = retriever
 
     @classmethod
-    def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
+    def build(cls, ids: Sequence[int], texts: Iterable[str]) -> LexicalIndex:
         """Index `texts` under `ids`."""
         import bm25s
 

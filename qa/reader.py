@@ -7,7 +7,9 @@ the low-rank factors and the heads are trained (`scripts/train_reader.py`, on th
 train-part) and shipped in `qa/data/reader/` (about 1 MB); at load time the updates are merged
 into the base weights, so reading costs exactly one forward pass of the base model.
 
-torch and transformers are imported only when a reader is built.
+The merged network is exported once to ONNX (cached beside the embedder's export, keyed by the
+weight files) and read with ONNX Runtime and `tokenizers`: answering loads neither torch nor
+transformers, which would take longer than the whole answer.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -87,17 +89,26 @@ def packaged_reader() -> Reader:
 
 
 class Reader:
-    """Reads (question, sentence) pairs; see the module docstring."""
+    """Reads (question, sentence) pairs; see the module docstring.
 
-    def __init__(self, network: Any, tokenizer: Any, config: ReaderConfig) -> None:
-        self.network = network
+    Args:
+        session: ONNX Runtime session of the merged network (token ids in; start, end and
+            answer logits out).
+        tokenizer: The base model's `tokenizers.Tokenizer`, truncating the sentence to fit.
+        config: How the reader was built.
+    """
+
+    def __init__(self, session: Any, tokenizer: Any, config: ReaderConfig) -> None:
+        self.session = session
         self.tokenizer = tokenizer
         self.config = config
 
     @classmethod
     def load(cls, directory: str | Path = DEFAULT_READER_DIR) -> Reader:
-        """Load the base model, merge the trained low-rank updates and heads into it."""
-        from qa.reader_net import build_network, merge_adapter, read_weights
+        """Load the reader in `directory`, exporting it to ONNX on first use."""
+        from embeddings.onnx import cached_export, fingerprint, session
+        from embeddings.sentence_transformer import resolve_model_path
+        from embeddings.tokens import fast_tokenizer
 
         directory = Path(directory)
         config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
@@ -107,18 +118,15 @@ class Reader:
                 "`./dev.sh python scripts/train_reader.py` or pass --no-reader."
             )
         config = ReaderConfig.from_json(json.loads(config_path.read_text(encoding="utf-8")))
-        network, tokenizer = build_network(config)
-        merge_adapter(network, config, read_weights(weights_path))
-        network.eval()
-        return cls(network, tokenizer, config)
+        key = fingerprint(config_path, weights_path, resolve_model_path(config.base_model))
+        folder = cached_export("reader", key, partial(_export, config, weights_path))
+        serialised = (folder / "tokenizer.json").read_text(encoding="utf-8")
+        tokenizer = fast_tokenizer(serialised, config.max_length, pair_strategy="only_second")
+        return cls(session(folder / "model.onnx"), tokenizer, config)
 
     def read(self, question: str, sentences: Sequence[str], batch_size: int = 32) -> list[Reading]:
         """One Reading per sentence, in order."""
-        readings: list[Reading] = []
-        for start in range(0, len(sentences), batch_size):
-            chunk = sentences[start : start + batch_size]
-            readings.extend(self._read_batch([question] * len(chunk), list(chunk)))
-        return readings
+        return self.read_pairs([question] * len(sentences), sentences, batch_size)
 
     def read_pairs(
         self, questions: Sequence[str], sentences: Sequence[str], batch_size: int = 32
@@ -133,34 +141,28 @@ class Reader:
         return readings
 
     def _read_batch(self, questions: list[str], sentences: list[str]) -> list[Reading]:
-        import torch
+        from embeddings.tokens import padded
 
-        encoded = self.tokenizer(
-            questions,
-            sentences,
-            truncation="only_second",
-            max_length=self.config.max_length,
-            padding=True,
-            return_offsets_mapping=True,
-            return_tensors="pt",
-        )
-        offsets = encoded.pop("offset_mapping").numpy()
-        in_sentence = np.array(
-            [[sid == 1 for sid in encoded.sequence_ids(i)] for i in range(len(sentences))]
-        )
-        with torch.inference_mode():
-            start_logits, end_logits, answer_logit = self.network(**encoded)
-        probabilities = torch.sigmoid(answer_logit).numpy()
+        encodings = self.tokenizer.encode_batch(list(zip(questions, sentences)))
+        feed = padded(encodings, pad_id=0)
+        start_logits, end_logits, answer_logit = self.session.run(None, feed)
+        probabilities = 1 / (1 + np.exp(-answer_logit))
         return [
             _decode(
-                start_logits[i].numpy(),
-                end_logits[i].numpy(),
-                in_sentence[i],
-                offsets[i],
+                start_logits[i][: len(e.ids)],
+                end_logits[i][: len(e.ids)],
+                np.array([sid == 1 for sid in e.sequence_ids]),
+                np.array(e.offsets),
                 float(probabilities[i]),
             )
-            for i in range(len(sentences))
+            for i, e in enumerate(encodings)
         ]
+
+
+def _export(config: ReaderConfig, weights_path: Path, folder: Path) -> None:
+    from qa.reader_net import export_reader
+
+    export_reader(config, weights_path, folder)
 
 
 def _decode(

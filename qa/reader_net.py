@@ -127,3 +127,43 @@ def merge_adapter(
             layer = getattr(network, head)
             layer.weight.copy_(torch.from_numpy(weights[f"{head}.weight"]))
             layer.bias.copy_(torch.from_numpy(weights[f"{head}.bias"]))
+
+
+def export_reader(config: ReaderConfig, weights_path: Path, folder: Path) -> None:
+    """Write the merged reader network as ONNX (`model.onnx`: input_ids, attention_mask and
+    token_type_ids in; start, end and answer logits out) with its tokenizer into `folder`."""
+    import json
+    import warnings
+
+    network, tokenizer = build_network(config)
+    merge_adapter(network, config, read_weights(weights_path))
+    network.eval().requires_grad_(False)
+    sample = tokenizer(
+        ["Who?", "What year?"], ["A sentence.", "Another one."], padding=True, return_tensors="pt"
+    )
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {name: {0: "batch", 1: "tokens"} for name in names}
+
+    class Positional(nn.Module):  # the exporter passes inputs by position
+        def forward(self, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            return network(**dict(zip(names, tensors)))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's warnings concern shapes we keep dynamic
+        torch.onnx.export(
+            Positional().eval(),
+            tuple(sample[n] for n in names),
+            str(folder / "model.onnx"),
+            input_names=names,
+            output_names=["start", "end", "answer"],
+            dynamic_axes={
+                **axes,
+                "start": {0: "batch", 1: "tokens"},
+                "end": {0: "batch", 1: "tokens"},
+                "answer": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+    tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"))
+    (folder / "meta.json").write_text(json.dumps(config.to_json()), encoding="utf-8")

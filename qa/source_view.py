@@ -9,6 +9,7 @@ paragraph breaks included; every piece of document text is HTML-escaped.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from qa.corpus import Corpus
 from qa.errors import QAError
@@ -71,7 +72,7 @@ def _header(document: Document, sentence: Sentence, count: int, start: int, end:
     )
 
 
-def _marked(text: str, shown: tuple[Sentence, ...], start: int, end: int, cited: Sentence) -> str:
+def _marked(text: str, shown: Sequence[Sentence], start: int, end: int, cited: Sentence) -> str:
     """The document text from the first to the last shown sentence, with the cited span and
     the sentences beside it wrapped in highlighting elements."""
     near = [s for s in shown if abs(s.index - cited.index) == 1]

@@ -5,12 +5,15 @@ and 1M sentences, and cold starts, measured in one run.
 
 writes `latest.json`, `latest.md` (the table the README shows) and `latest.png` (latency by
 size). Material: SQuAD v1.1 train-part paragraphs (`../shared/data/squad/`) split by our
-splitter; the first `--base` sentences are embedded with sentence-transformers' default
-`encode` (the baseline throughput). A larger size repeats those documents, each copy's text
+splitter. Embedding throughput: sentence-transformers' default `encode` (float32, the
+baseline), this project's default bulk path and its ONNX float32 path embed the same
+`--per-round` sentences in turn, `--rounds` times (medians). The first `--base` sentences are
+then embedded with the default path. A larger size repeats those documents, each copy's text
 made distinct by a trailing "(copy N)" line that is not indexed, and each copied vector is the
 original plus small Gaussian noise, renormalised: real sentences and real vector geometry,
 repeated with variation, as stated. Each size is built, saved, loaded and asked in its own
-process, so its peak memory is its own. Latency is `Assistant.ask` end to end through the
+process, so its peak memory is its own; the build process also measures the sentence vector
+index's recall@10 against exact search over the same vectors. Latency is `Assistant.ask` end to end through the
 Python API (question embedding included), with and without the reader, over `--questions`
 SQuAD questions after 5 warm-up asks.
 """
@@ -37,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from embeddings import SentenceTransformerEmbedder, normalize_rows  # noqa: E402
+from embeddings import DEFAULT_MODEL, FastEmbedder, OnnxEmbedder, normalize_rows  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
 from qa.corpus import Corpus, make_document  # noqa: E402
 from qa.indexes import Indexes  # noqa: E402
@@ -90,27 +93,51 @@ def scaled(corpus: Corpus, vectors: np.ndarray, size: int) -> tuple[Corpus, np.n
     return Corpus.from_spans(documents, spans[:size]), np.vstack(blocks)[:size]
 
 
-def rss_gb() -> float:
-    """The resident memory of this process now."""
-    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e9
+def rss_gb(kind: str = "VmRSS") -> float:
+    """This process's resident memory now: all of it (`VmRSS`), its own (`RssAnon`) or the
+    pages of mapped files it holds (`RssFile`, the page cache of the memory-mapped vectors)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{kind}:"):
+            return int(line.split()[1]) / 1e6  # kB
+    raise ValueError(f"no {kind} in /proc/self/status")
 
 
-def build_size(size: int, base: Path, store: Path) -> dict[str, Any]:
-    """Build and save a `size`-sentence collection (run in its own process)."""
+def build_size(size: int, base: Path, store: Path, questions: int) -> dict[str, Any]:
+    """Build and save a `size`-sentence collection (run in its own process); then measure the
+    sentence vector index's recall@10 against exact search and its own search time."""
     material = np.load(base)
-    corpus, _ = base_material(int(material["sentences"]))
+    corpus, asked = base_material(int(material["sentences"]))
     corpus, vectors = scaled(corpus, material["vectors"], size)
     started = time.perf_counter()
     indexes = Indexes.from_vectors(corpus, vectors)
     build_s = time.perf_counter() - started
     started = time.perf_counter()
     save_store(store, StoredIndexes(Settings(), corpus, indexes))
-    return {
+    result = {
         "sentences": size,
         "build_indexes_s": round(build_s, 1),
         "save_s": round(time.perf_counter() - started, 1),
         "store_mb": round(sum(p.stat().st_size for p in store.rglob("*") if p.is_file()) / 1e6),
         "build_peak_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),
+    }
+    return {**result, **recall_at_10(indexes, vectors, OnnxEmbedder().embed(asked[:questions]))}
+
+
+def recall_at_10(indexes: Indexes, vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
+    """Share of the exact top 10 (brute force over `vectors`) that the sentence vector index
+    returns, and the index's single-query search time."""
+    found, times = [], []
+    for query in queries:
+        exact = np.argpartition(-(vectors @ query), 10)[:10]
+        started = time.perf_counter()
+        _, ids = indexes.vectors.search(query[None, :], 10)
+        times.append((time.perf_counter() - started) * 1000)
+        found.append(len(set(exact.tolist()) & set(ids[0].tolist())) / 10)
+    return {
+        "index": indexes.vectors.structure,
+        "recall_at_10": round(float(np.mean(found)), 4),
+        "dense_search_p50_ms": round(float(np.percentile(times, 50)), 2),
+        "dense_search_p95_ms": round(float(np.percentile(times, 95)), 2),
     }
 
 
@@ -118,14 +145,15 @@ def serve_size(store: Path, base: Path, questions: int) -> dict[str, Any]:
     """Load a built collection and ask it (run in its own process, so the memory the loaded
     collection takes is measured from a clean start, model loaded first)."""
     _, asked = base_material(int(np.load(base)["sentences"]))
-    embedder = SentenceTransformerEmbedder()
+    embedder = FastEmbedder()
     Assistant.sample(embedder=embedder).ask("warm up the reader")
-    before = rss_gb()
+    before = {kind: rss_gb(kind) for kind in ("VmRSS", "RssAnon", "RssFile")}
     started = time.perf_counter()
     assistant = Assistant.load(store, embedder)
     result: dict[str, Any] = {
         "load_s": round(time.perf_counter() - started, 1),
-        "loaded_gb": round(rss_gb() - before, 2),
+        "loaded_gb": round(rss_gb() - before["VmRSS"], 2),
+        "loaded_anon_gb": round(rss_gb("RssAnon") - before["RssAnon"], 2),
     }
     for reader in (True, False):
         asking = assistant if reader else assistant.with_settings(reader=False)
@@ -140,6 +168,10 @@ def serve_size(store: Path, base: Path, questions: int) -> dict[str, Any]:
             key = f"{mode}{'' if reader else '_no_reader'}"
             result[f"{key}_p50_ms"] = round(float(np.percentile(times, 50)), 1)
             result[f"{key}_p95_ms"] = round(float(np.percentile(times, 95)), 1)
+    result["serving_gb"] = round(rss_gb() - before["VmRSS"], 2)
+    result["serving_anon_gb"] = round(rss_gb("RssAnon") - before["RssAnon"], 2)
+    result["serving_file_gb"] = round(rss_gb("RssFile") - before["RssFile"], 2)
+    result["process_gb"] = round(rss_gb(), 2)
     result["serve_peak_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)
     return result
 
@@ -156,21 +188,51 @@ def _child(*args: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def embed_base(sentences: int, path: Path) -> dict[str, Any]:
-    """Embed the base sentences with sentence-transformers' default `encode`; save them."""
-    corpus, _ = base_material(sentences)
-    texts = [s.text for s in corpus.sentences]
-    embedder = SentenceTransformerEmbedder()
-    embedder.embed(texts[:64])  # warm-up
+def throughput(embed: Any, texts: list[str]) -> float:
+    """Sentences per second of one `embed(texts)` call."""
     started = time.perf_counter()
-    vectors = embedder.embed(texts)
+    embed(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def embed_base(sentences: int, path: Path, rounds: int, per_round: int) -> dict[str, Any]:
+    """Throughput of sentence-transformers' default `encode` (float32), of this project's
+    default bulk path and of its ONNX float32 path on the same sentences, in alternating rounds
+    (medians); then embed all base sentences with the default path and save them."""
+    from sentence_transformers import SentenceTransformer
+
+    from embeddings.sentence_transformer import resolve_model_path
+
+    corpus, _ = base_material(sentences)
+    texts = list(corpus.sentences.texts())
+    baseline = SentenceTransformer(resolve_model_path(DEFAULT_MODEL), device="cpu")
+    paths = {
+        "sentence_transformers_default": lambda t: baseline.encode(t, normalize_embeddings=True),
+        "default": FastEmbedder().embed,
+        "onnx_fp32": OnnxEmbedder().embed,
+    }
+    rates: dict[str, list[float]] = {name: [] for name in paths}
+    for embed in paths.values():
+        embed(texts[:64])  # warm-up (and loads torch for the default bulk path)
+    for r in range(rounds):
+        chunk = texts[r * per_round : (r + 1) * per_round]
+        for name, embed in paths.items():
+            rates[name].append(throughput(embed, chunk))
+    median = {name: round(float(np.median(v)), 1) for name, v in rates.items()}
+    started = time.perf_counter()
+    vectors = paths["default"](texts)
     seconds = time.perf_counter() - started
     np.savez(path, vectors=vectors, sentences=len(texts))
+    base = median["sentence_transformers_default"]
     return {
         "sentences": len(texts),
-        "seconds": round(seconds, 1),
-        "sentences_per_s": round(len(texts) / seconds, 1),
         "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
+        "rounds": rounds,
+        "sentences_per_round": per_round,
+        "sentences_per_s": median,
+        "rounds_per_s": {name: [round(x, 1) for x in v] for name, v in rates.items()},
+        "speedup": {name: round(v / base, 2) for name, v in median.items()},
+        "all_base_default_s": round(seconds, 1),
     }
 
 
@@ -211,27 +273,32 @@ def cold_starts() -> dict[str, float]:
 
 
 def table(report: dict[str, Any]) -> str:
-    e = report["embedding"]
+    e, cold = report["embedding"], report["cold"]
+    rate, speedup = e["sentences_per_s"], e["speedup"]
     lines = [
-        f"Machine: {report['machine']}. Embedding (sentence-transformers default `encode`, "
-        f"{e['sentences']:,} SQuAD sentences of {e['mean_chars']} characters on average): "
-        f"**{e['sentences_per_s']} sentences/s**. Cold start: `qa ask` on the sample "
-        f"{report['cold']['qa_ask_s']} s, app to its first page {report['cold']['app_first_page_s']} s.",
+        f"Machine: {report['machine']}. Embedding {e['sentences_per_round']:,} SQuAD sentences "
+        f"({e['mean_chars']} characters on average), median of {e['rounds']} alternating rounds: "
+        f"sentence-transformers' default `encode` (float32) {rate['sentence_transformers_default']}"
+        f" sentences/s; **this project's default path {rate['default']} sentences/s "
+        f"({speedup['default']}x)**; ONNX float32 {rate['onnx_fp32']} ({speedup['onnx_fp32']}x). "
+        f"Cold start: `qa ask` on the sample {cold['qa_ask_s']} s, app to its first page "
+        f"{cold['app_first_page_s']} s.",
         "",
-        "| sentences | hybrid p50/p95 ms | dense p50/p95 | bm25 p50/p95 | hybrid, no reader | "
-        "dense, no reader | bm25, no reader | loaded GB | build peak GB | store MB | load s |",
-        "|---:" * 11 + "|",
+        "| sentences | sentence index | recall@10 | search p95 ms | hybrid p50/p95 ms | "
+        "dense p50/p95 | bm25 p50/p95 | hybrid, no reader | dense, no reader | "
+        "bm25, no reader | loaded GB | serving GB (own + mapped file) | build peak GB | store MB | "
+        "load s |",
+        "|---:" * 15 + "|",
     ]
     for r in report["sizes"]:
-        cells = [f"{r['sentences']:,}"]
+        cells = [f"{r['sentences']:,}", r["index"], f"{r['recall_at_10']:.3f}"]
+        cells.append(f"{r['dense_search_p95_ms']:.1f}")
         for key in (*MODES, *(f"{m}_no_reader" for m in MODES)):
             cells.append(f"{r[f'{key}_p50_ms']:.0f} / {r[f'{key}_p95_ms']:.0f}")
-        cells += [
-            str(r["loaded_gb"]),
-            str(r["build_peak_gb"]),
-            str(r["store_mb"]),
-            str(r["load_s"]),
-        ]
+        cells.append(str(r["loaded_gb"]))
+        cells.append(f"{r['serving_gb']} ({r['serving_anon_gb']} + {r['serving_file_gb']})")
+        for key in ("build_peak_gb", "store_mb", "load_s"):
+            cells.append(str(r[key]))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -257,15 +324,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench" / "latest")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--base", type=int, default=10_000, help="sentences really embedded")
+    parser.add_argument("--base", type=int, default=60_000, help="sentences really embedded")
     parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3, help="embedding throughput rounds")
+    parser.add_argument("--per-round", type=int, default=2000, help="sentences per round")
     parser.add_argument("--build", type=int, help=argparse.SUPPRESS)  # child processes
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--base-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:  # a child: one result as JSON on stdout
-        print(json.dumps(build_size(args.build, args.base_file, args.store)))
+        print(json.dumps(build_size(args.build, args.base_file, args.store, args.questions)))
         return 0
     if args.serve:
         print(json.dumps(serve_size(args.store, args.base_file, args.questions)))
@@ -274,13 +343,22 @@ def main() -> int:
     base = work / "base.npz"
     report: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "embedding": embed_base(args.base, base),
+        "embedding": embed_base(args.base, base, args.rounds, args.per_round),
         "sizes": [],
     }
     print(json.dumps(report["embedding"]), flush=True)
     for size in args.sizes:
         store = work / f"store-{size}"
-        built = _child("--build", str(size), "--base-file", str(base), "--store", str(store))
+        built = _child(
+            "--build",
+            str(size),
+            "--base-file",
+            str(base),
+            "--store",
+            str(store),
+            "--questions",
+            str(args.questions),
+        )
         served = _child(
             "--serve",
             "--store",

@@ -53,9 +53,9 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():  # noqa: ANN201
-    from embeddings import SentenceTransformerEmbedder
+    from embeddings import FastEmbedder
 
-    return SentenceTransformerEmbedder()
+    return FastEmbedder()
 
 
 @pytest.fixture(scope="session")

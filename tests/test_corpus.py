@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,3 +81,29 @@ def test_known_documents_keep_their_sentences_without_splitting_again(monkeypatc
     assert [s.row for s in corpus.sentences] == [0, 1, 2, 3, 4]
     assert [s.sentence_id for s in corpus.sentences] == [3, 4, 0, 1, 2]  # old ones keep theirs
     assert [s.index for s in corpus.document_sentences(old.doc_id)] == [0, 1, 2]
+
+
+def test_sentences_are_columns_read_as_sentences_with_exact_text() -> None:
+    corpus = Corpus.build([make_document(TEXT, "a"), make_document("One more. Two.", "b")])
+    sentences = corpus.sentences
+    doc = corpus.documents[sentences[0].doc_id]
+    assert all(corpus.documents[s.doc_id].text[s.start : s.end] == s.text for s in sentences)
+    assert [s.row for s in sentences] == list(range(len(sentences)))
+    assert sentences[-1] == sentences[len(sentences) - 1] and sentences[-1].text == "Two."
+    view = sentences[3:5]  # a slice keeps rows and ids: a view, not a renumbering
+    assert [(s.row, s.sentence_id) for s in view] == [(3, 3), (4, 4)]
+    assert list(sentences.texts()) == [s.text for s in sentences]
+    assert next(sentences.spans()) == (doc.doc_id, 0, len("Title line"))
+    with pytest.raises(IndexError):
+        sentences[len(sentences)]
+    columns = (sentences.ids, sentences.doc, sentences.start, sentences.end, sentences.passage)
+    assert sum(c.itemsize for c in (*columns, sentences.position)) <= 40  # bytes a sentence
+
+
+def test_stored_spans_rebuild_the_same_sentences() -> None:
+    corpus = Corpus.build([make_document(TEXT, "a"), make_document("One more. Two.", "b")])
+    stored = [(s.sentence_id, s.doc_id, s.start, s.end, s.passage) for s in corpus.sentences]
+    again = Corpus.from_spans(list(corpus.documents.values()), iter(stored))
+    assert again.sentences == corpus.sentences and again.next_id == corpus.next_id
+    assert [s.index for s in again.sentences] == [0, 1, 2, 3, 4, 5, 0, 1]
+    assert Corpus.from_spans([], []).sentences == ()

@@ -43,7 +43,7 @@ def write(path: Path, data: bytes) -> Path:
 
 def sentence_texts(doc: Document) -> list[str]:
     """The document's sentences, checking each one's offsets on the way."""
-    sentences = sentences_of(doc, first_row=0, first_id=0)
+    sentences = sentences_of(doc, first_id=0)
     for s in sentences:
         assert doc.text[s.start : s.end] == s.text
     return [s.text for s in sentences]

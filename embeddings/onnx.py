@@ -1,0 +1,188 @@
+"""A sentence-transformers model exported once to ONNX and run with ONNX Runtime.
+
+Answering a question embeds one short text; loading torch and sentence-transformers for that
+costs 4-5 s, ONNX Runtime and `tokenizers` a fifth of a second. The export is derived from the
+model's own weights on first use (torch's exporter, float32, pooling and normalisation inside
+the graph) and cached under `cache_root()/onnx/`, keyed by the model and its files' sizes and
+modification times, so a changed model is exported anew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.base import normalize_rows
+from embeddings.errors import EmbeddingError
+from embeddings.sentence_transformer import DEFAULT_MODEL, resolve_model_path
+from embeddings.tokens import by_length, fast_tokenizer, padded
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+META_FILE = "meta.json"
+EXPORT_VERSION = 1  # part of the cache key: raise it when the export's graph or files change
+
+
+class OnnxExportError(EmbeddingError):
+    """The model cannot be exported to ONNX (no fast tokenizer, an operation the exporter
+    lacks); the torch path still works."""
+
+
+def cache_root() -> Path:
+    """Where derived files are cached: $QA_CACHE_DIR, else ~/.cache/qa-assistant."""
+    return Path(os.environ.get("QA_CACHE_DIR") or Path.home() / ".cache" / "qa-assistant")
+
+
+def fingerprint(*paths: str | Path) -> str:
+    """A short hash of names and, for files and folders that exist, their files' sizes and
+    modification times: it changes when a model's files do."""
+    digest = hashlib.sha256()
+    for path in map(Path, paths):
+        digest.update(str(path).encode())
+        files = sorted(path.rglob("*")) if path.is_dir() else [path] if path.is_file() else []
+        for file in files:
+            if file.is_file():
+                stat = file.stat()
+                digest.update(
+                    f"{file.relative_to(path.parent)}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+                )
+    return digest.hexdigest()[:16]
+
+
+def cached_export(kind: str, key: str, export: Callable[[Path], None]) -> Path:
+    """The folder `cache_root()/onnx/{kind}-v{EXPORT_VERSION}-{key}`, made by `export(folder)`
+    into a temporary folder and renamed into place, so a killed export never leaves a
+    half-written model where a later run would take it."""
+    target = cache_root() / "onnx" / f"{kind}-v{EXPORT_VERSION}-{key}"
+    if (target / META_FILE).is_file():
+        return target
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{kind}-", dir=target.parent))
+    except OSError as exc:
+        raise EmbeddingError(
+            f"cannot write the ONNX cache in {target.parent} ({exc}); "
+            "set QA_CACHE_DIR to a writable folder"
+        ) from exc
+    log.info("exporting %s to ONNX once (cached in %s)", kind, target)
+    work.chmod(0o755)
+    try:
+        export(work)
+        os.replace(work, target)
+    except OSError:
+        if not (target / META_FILE).is_file():  # not merely another process finishing first
+            raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def session(path: Path):  # noqa: ANN201 - onnxruntime.InferenceSession, a heavy import
+    """An ONNX Runtime CPU session for the model file at `path`."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only
+    # Idle workers would spin for a while after each run, taking a core from FAISS and numpy
+    # right when the answer is being put together (p95 of a question 40 ms instead of 15).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def export_embedder(model: str, folder: Path) -> None:
+    """Write `model`'s ONNX graph (token ids in, normalised embedding out), its fast tokenizer
+    and what running it needs into `folder`. Imports torch and sentence-transformers."""
+    import torch
+
+    from embeddings.sentence_transformer import _load, tokenized
+
+    st = _load(resolve_model_path(model))
+    tokenizer = st.tokenizer
+    if not getattr(tokenizer, "is_fast", False):
+        raise OnnxExportError(f"{model} has no fast tokenizer, which the ONNX path needs")
+    sample = tokenized(st, ["A short sentence.", "A slightly longer sentence than that one."])
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+
+    class Pooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.st = st
+
+        def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+            return self.st(dict(zip(names, tensors)))["sentence_embedding"]
+
+    axes = {name: {0: "batch", 1: "tokens"} for name in names}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's warnings concern shapes we keep dynamic
+            torch.onnx.export(
+                Pooled().eval(),
+                tuple(sample[n] for n in names),
+                str(folder / MODEL_FILE),
+                input_names=names,
+                output_names=["embedding"],
+                dynamic_axes={**axes, "embedding": {0: "batch"}},
+                opset_version=17,
+                dynamo=False,
+            )
+    except Exception as exc:  # the exporter raises many kinds for unsupported operations
+        raise OnnxExportError(f"torch could not export {model} to ONNX: {exc}") from exc
+    tokenizer.backend_tokenizer.save(str(folder / TOKENIZER_FILE))
+    meta = {
+        "model": model,
+        "dimension": int(st.get_embedding_dimension()),
+        "max_length": int(st.max_seq_length),
+        "inputs": names,
+        "pad_id": int(tokenizer.pad_token_id or 0),
+        "lowercase": bool(getattr(st[0], "do_lower_case", False)),
+    }
+    (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+
+class OnnxEmbedder:
+    """Embeds texts with `model` exported to ONNX (float32, the same vectors as
+    sentence-transformers' to within rounding); exports it on first use.
+
+    Args:
+        model: As for `SentenceTransformerEmbedder`.
+        batch_size: Texts per forward pass (texts of similar length go together).
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
+        self.name = model
+        self.batch_size = batch_size
+        folder = cached_export(
+            "embedder", fingerprint(resolve_model_path(model)), partial(export_embedder, model)
+        )
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        self.dimension = int(meta["dimension"])
+        self._meta = meta
+        serialised = (folder / TOKENIZER_FILE).read_text(encoding="utf-8")
+        self._tokenizer = fast_tokenizer(serialised, int(meta["max_length"]))
+        self._session = session(folder / MODEL_FILE)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit float32 rows, one per text."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        if self._meta["lowercase"]:
+            texts = [t.lower() for t in texts]
+        encodings = self._tokenizer.encode_batch(list(texts))
+        for rows in by_length(encodings, self.batch_size):
+            feed = padded([encodings[i] for i in rows], self._meta["pad_id"])
+            inputs = {name: feed[name] for name in self._meta["inputs"]}
+            out[rows] = self._session.run(None, inputs)[0]
+        return normalize_rows(out)
