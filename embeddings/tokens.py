@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 
 
-def fast_tokenizer(serialised: str, max_length: int, pair_strategy: str = "longest_first") -> Any:
-    """A `tokenizers.Tokenizer` from its JSON, truncating to `max_length` and not padding (each
-    batch is padded to its own longest text by `padded`)."""
+def fast_tokenizer(serialised: str, max_length: int) -> Any:
+    """A `tokenizers.Tokenizer` from its JSON, truncating to `max_length` (a pair: the longer
+    text first) and not padding (each batch is padded to its own longest text by `padded`)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_str(serialised)
     tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length, strategy=pair_strategy)
+    tokenizer.enable_truncation(max_length, strategy="longest_first")
     return tokenizer
 
 

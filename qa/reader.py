@@ -121,7 +121,9 @@ class Reader:
         key = fingerprint(config_path, weights_path, resolve_model_path(config.base_model))
         folder = cached_export("reader", key, partial(_export, config, weights_path))
         serialised = (folder / "tokenizer.json").read_text(encoding="utf-8")
-        tokenizer = fast_tokenizer(serialised, config.max_length, pair_strategy="only_second")
+        # longest_first cuts the sentence alone while it is the longer of the pair (what the
+        # reader was trained with) and the question too when even that is not enough.
+        tokenizer = fast_tokenizer(serialised, config.max_length)
         return cls(session(folder / "model.onnx"), tokenizer, config)
 
     def read(self, question: str, sentences: Sequence[str], batch_size: int = 32) -> list[Reading]:

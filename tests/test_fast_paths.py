@@ -159,3 +159,10 @@ def test_an_unwritable_cache_says_how_to_fix(tmp_path, monkeypatch) -> None:  # 
     monkeypatch.setenv("QA_CACHE_DIR", str(blocker))
     with pytest.raises(EmbeddingError, match="set QA_CACHE_DIR to a writable folder"):
         cached_export("thing", "k", lambda folder: None)
+
+
+@pytest.mark.slow
+def test_a_question_longer_than_the_reader_reads_is_still_answered(sample_assistant) -> None:  # noqa: ANN001
+    question = "Who directs the biomedical alliance " + "and what else is known of it " * 40
+    answer = sample_assistant.ask(question)
+    assert answer.citations  # the reader cut the question to fit instead of failing
