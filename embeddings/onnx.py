@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,11 +102,45 @@ def session(path: Path):  # noqa: ANN201 - onnxruntime.InferenceSession, a heavy
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+def export_graph(
+    module: Any,
+    call: Callable[[Any, dict[str, Any]], Any],
+    sample: dict[str, Any],
+    outputs: dict[str, dict[int, str]],
+    path: Path,
+) -> None:
+    """Trace `call(module, features)` (named token tensors in, tensors out) on `sample` with
+    torch's exporter and write the graph to `path`: inputs of any batch size and length,
+    `outputs` named in order with their dynamic axes. Imports torch."""
+    import torch
+
+    names = list(sample)
+
+    class Positional(torch.nn.Module):  # the exporter passes inputs by position
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = module  # registered, so its weights export as weights
+
+        def forward(self, *tensors: torch.Tensor) -> Any:  # noqa: ANN401 - tensor(s)
+            return call(self.inner, dict(zip(names, tensors)))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's warnings concern shapes we keep dynamic
+        torch.onnx.export(
+            Positional().eval(),
+            tuple(sample.values()),
+            str(path),
+            input_names=names,
+            output_names=list(outputs),
+            dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names}, **outputs},
+            opset_version=17,
+            dynamo=False,
+        )
+
+
 def export_embedder(model: str, folder: Path) -> None:
     """Write `model`'s ONNX graph (token ids in, normalised embedding out), its fast tokenizer
     and what running it needs into `folder`. Imports torch and sentence-transformers."""
-    import torch
-
     from embeddings.sentence_transformer import _load, tokenized
 
     st = _load(resolve_model_path(model))
@@ -115,28 +150,14 @@ def export_embedder(model: str, folder: Path) -> None:
     sample = tokenized(st, ["A short sentence.", "A slightly longer sentence than that one."])
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
 
-    class Pooled(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.st = st
-
-        def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-            return self.st(dict(zip(names, tensors)))["sentence_embedding"]
-
-    axes = {name: {0: "batch", 1: "tokens"} for name in names}
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the tracer's warnings concern shapes we keep dynamic
-            torch.onnx.export(
-                Pooled().eval(),
-                tuple(sample[n] for n in names),
-                str(folder / MODEL_FILE),
-                input_names=names,
-                output_names=["embedding"],
-                dynamic_axes={**axes, "embedding": {0: "batch"}},
-                opset_version=17,
-                dynamo=False,
-            )
+        export_graph(
+            st,
+            lambda model, features: model(features)["sentence_embedding"],
+            {n: sample[n] for n in names},
+            {"embedding": {0: "batch"}},
+            folder / MODEL_FILE,
+        )
     except Exception as exc:  # the exporter raises many kinds for unsupported operations
         raise OnnxExportError(f"torch could not export {model} to ONNX: {exc}") from exc
     tokenizer.backend_tokenizer.save(str(folder / TOKENIZER_FILE))

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from embeddings.tokens import fast_tokenizer, padded
+
 DEFAULT_READER_DIR = Path(__file__).parent / "data" / "reader"
 WEIGHTS_FILE = "reader.safetensors"
 CONFIG_FILE = "reader.json"
@@ -106,9 +108,8 @@ class Reader:
     @classmethod
     def load(cls, directory: str | Path = DEFAULT_READER_DIR) -> Reader:
         """Load the reader in `directory`, exporting it to ONNX on first use."""
-        from embeddings.onnx import cached_export, fingerprint, session
+        from embeddings.onnx import MODEL_FILE, TOKENIZER_FILE, cached_export, fingerprint, session
         from embeddings.sentence_transformer import resolve_model_path
-        from embeddings.tokens import fast_tokenizer
 
         directory = Path(directory)
         config_path, weights_path = directory / CONFIG_FILE, directory / WEIGHTS_FILE
@@ -120,11 +121,11 @@ class Reader:
         config = ReaderConfig.from_json(json.loads(config_path.read_text(encoding="utf-8")))
         key = fingerprint(config_path, weights_path, resolve_model_path(config.base_model))
         folder = cached_export("reader", key, partial(_export, config, weights_path))
-        serialised = (folder / "tokenizer.json").read_text(encoding="utf-8")
+        serialised = (folder / TOKENIZER_FILE).read_text(encoding="utf-8")
         # longest_first cuts the sentence alone while it is the longer of the pair (what the
         # reader was trained with) and the question too when even that is not enough.
         tokenizer = fast_tokenizer(serialised, config.max_length)
-        return cls(session(folder / "model.onnx"), tokenizer, config)
+        return cls(session(folder / MODEL_FILE), tokenizer, config)
 
     def read(self, question: str, sentences: Sequence[str], batch_size: int = 32) -> list[Reading]:
         """One Reading per sentence, in order."""
@@ -143,8 +144,6 @@ class Reader:
         return readings
 
     def _read_batch(self, questions: list[str], sentences: list[str]) -> list[Reading]:
-        from embeddings.tokens import padded
-
         encodings = self.tokenizer.encode_batch(list(zip(questions, sentences)))
         feed = padded(encodings, pad_id=0)
         start_logits, end_logits, answer_logit = self.session.run(None, feed)

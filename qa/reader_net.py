@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from safetensors.numpy import load_file, save_file
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 
+from embeddings.onnx import META_FILE, MODEL_FILE, TOKENIZER_FILE, export_graph
 from embeddings.sentence_transformer import resolve_model_path
 from qa.reader import ReaderConfig, ReaderError
 
@@ -130,40 +132,25 @@ def merge_adapter(
 
 
 def export_reader(config: ReaderConfig, weights_path: Path, folder: Path) -> None:
-    """Write the merged reader network as ONNX (`model.onnx`: input_ids, attention_mask and
-    token_type_ids in; start, end and answer logits out) with its tokenizer into `folder`."""
-    import json
-    import warnings
-
+    """Write the merged reader network as ONNX (input_ids, attention_mask and token_type_ids
+    in; start, end and answer logits out) with its tokenizer and config into `folder`."""
     network, tokenizer = build_network(config)
     merge_adapter(network, config, read_weights(weights_path))
     network.eval().requires_grad_(False)
     sample = tokenizer(
         ["Who?", "What year?"], ["A sentence.", "Another one."], padding=True, return_tensors="pt"
     )
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {name: {0: "batch", 1: "tokens"} for name in names}
-
-    class Positional(nn.Module):  # the exporter passes inputs by position
-        def forward(self, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
-            return network(**dict(zip(names, tensors)))
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the tracer's warnings concern shapes we keep dynamic
-        torch.onnx.export(
-            Positional().eval(),
-            tuple(sample[n] for n in names),
-            str(folder / "model.onnx"),
-            input_names=names,
-            output_names=["start", "end", "answer"],
-            dynamic_axes={
-                **axes,
-                "start": {0: "batch", 1: "tokens"},
-                "end": {0: "batch", 1: "tokens"},
-                "answer": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-    tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"))
-    (folder / "meta.json").write_text(json.dumps(config.to_json()), encoding="utf-8")
+    names = ("input_ids", "attention_mask", "token_type_ids")
+    export_graph(
+        network,
+        lambda model, features: model(**features),
+        {n: sample[n] for n in names},
+        {
+            "start": {0: "batch", 1: "tokens"},
+            "end": {0: "batch", 1: "tokens"},
+            "answer": {0: "batch"},
+        },
+        folder / MODEL_FILE,
+    )
+    tokenizer.backend_tokenizer.save(str(folder / TOKENIZER_FILE))
+    (folder / META_FILE).write_text(json.dumps(config.to_json()), encoding="utf-8")
