@@ -41,10 +41,6 @@ class Sentences(Sequence[Sentence]):
     first_row: int = 0
 
     @classmethod
-    def empty(cls, documents: Mapping[str, Document]) -> Sentences:
-        return cls.concatenate(documents, [])
-
-    @classmethod
     def concatenate(
         cls, documents: Mapping[str, Document], parts: Sequence[Sentences]
     ) -> Sentences:
@@ -103,7 +99,7 @@ class Sentences(Sequence[Sentence]):
             columns = (chunk_ids, numbers, starts, ends, passages)
             parts.append(tuple(np.asarray(column) for column in columns))
         if not parts:
-            return cls.empty(documents)
+            return cls.concatenate(documents, [])
         ids, doc, start, end, passage = (np.concatenate(c) for c in zip(*parts))
         first = np.flatnonzero(np.diff(doc, prepend=-1))  # first row of each document's run
         position = np.arange(len(doc)) - np.repeat(first, np.diff(np.append(first, len(doc))))
