@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from embeddings.base import Embedder
+from embeddings.base import Embedder, embed_queries
 
 
 class CachedEmbedder:
@@ -19,6 +19,7 @@ class CachedEmbedder:
         self.name = inner.name
         self.dimension = inner.dimension
         self._vectors: dict[str, np.ndarray] = {}
+        self._queries: dict[str, np.ndarray] = {}
 
     def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
         """Take vectors computed earlier (e.g. loaded from disk) for `texts`."""
@@ -26,9 +27,21 @@ class CachedEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit float32 rows, one per text, computing only the texts not seen before."""
-        new = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        return self._cached(texts, self._vectors, self.inner.embed)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """As `embed`, for questions (`embeddings.base.embed_queries`)."""
+        return self._cached(texts, self._queries, lambda new: embed_queries(self.inner, new))
+
+    def _cached(
+        self,
+        texts: Sequence[str],
+        vectors: dict[str, np.ndarray],
+        compute: Callable[[Sequence[str]], np.ndarray],
+    ) -> np.ndarray:
+        new = list(dict.fromkeys(t for t in texts if t not in vectors))
         if new:
-            self._vectors.update(zip(new, self.inner.embed(new)))
+            vectors.update(zip(new, compute(new)))
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self._vectors[t] for t in texts])
+        return np.stack([vectors[t] for t in texts])

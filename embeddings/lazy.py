@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from embeddings.base import Embedder
+from embeddings.base import Embedder, embed_queries
 from embeddings.errors import EmbeddingError
 
 
@@ -31,6 +31,15 @@ class LazyEmbedder:
         """Unit float32 rows, one per text; the first non-empty call loads the model."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._loaded().embed(texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """As `embed`, for questions (`embeddings.base.embed_queries`)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return embed_queries(self._loaded(), texts)
+
+    def _loaded(self) -> Embedder:
         if self._inner is None:
             inner = self._make()
             if inner.dimension != self.dimension:
@@ -39,4 +48,4 @@ class LazyEmbedder:
                     "its store was built with; rebuild the store with this model"
                 )
             self._inner = inner
-        return self._inner.embed(texts)
+        return self._inner

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.base import normalize_rows
+from embeddings.base import in_chunks, normalize_rows
 from embeddings.errors import EmbeddingError
 from embeddings.tokens import by_length, fast_tokenizer, padded
 
@@ -94,17 +94,7 @@ class SentenceTransformerEmbedder:
         """Embed texts into unit-length float32 rows."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        chunk = 16 * self.batch_size
-        if not self.show_progress or len(texts) <= chunk:
-            return self._encode(texts)
-        from tqdm import tqdm
-
-        parts = []
-        with tqdm(total=len(texts), desc="embedding", unit=" sentences") as bar:
-            for start in range(0, len(texts), chunk):
-                parts.append(self._encode(texts[start : start + chunk]))
-                bar.update(len(parts[-1]))
-        return np.vstack(parts)
+        return in_chunks(self._encode, texts, 16 * self.batch_size, self.show_progress)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed in batches of similar token length (little padding), each text's vector in its

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings import Embedder, FastEmbedder
+from embeddings import Embedder, make_embedder
 from qa.answering import make_answer
 from qa.calibration import Calibration, calibration_for
 from qa.corpus import Corpus, make_document
@@ -20,6 +20,7 @@ from qa.errors import QAError
 from qa.followup import Turn, follow_up_context
 from qa.indexes import Indexes
 from qa.ingest import read_documents
+from qa.language import is_chinese
 from qa.progress import Progress, quiet
 from qa.reader import Reader, packaged_reader
 from qa.reading import read_ranking
@@ -49,11 +50,21 @@ class Assistant:
         self.settings = settings
         self.retriever = Retriever(embedder, indexes, corpus.passage_of, settings)
         self.calibration = _calibration(settings)
+        self._calibrations = {language: _calibration(settings, language) for language in _PAIRS}
 
     @property
     def threshold(self) -> float | None:
-        """Answerability below this abstains; None = never abstain (uncalibrated embedder)."""
+        """Answerability below this abstains; None = never abstain (uncalibrated embedder).
+        A Chinese question may have its own (`calibration_of`)."""
         return self.calibration.threshold if self.calibration else None
+
+    def calibration_of(self, question: str, cited: str = "") -> Calibration | None:
+        """How `question`'s answerability is judged when `cited` would be citation [1]: a
+        model's cosines run on other scales between Chinese texts, and from another language
+        to Chinese, than between English ones, so it may be calibrated for each."""
+        if is_chinese(question):
+            return self._calibrations["zh"]
+        return self._calibrations["to-zh"] if is_chinese(cited) else self.calibration
 
     @cached_property
     def reader(self) -> Reader | None:
@@ -95,13 +106,17 @@ class Assistant:
         embedder: Embedder | None = None,
         progress: Progress = quiet,
     ) -> Assistant:
-        """Embed and index an already split corpus."""
+        """Embed and index an already split corpus. Without an `embedder`, the settings are
+        first fitted to the documents' language (`Settings.for_texts`) and their model loaded."""
         if not corpus.sentences:
             raise QAError(
                 "the documents contain no text to index; add documents with sentences in them"
             )
-        embedder = embedder or FastEmbedder(settings.embedder)
-        return cls(corpus, embedder, Indexes.build(corpus, embedder, progress), settings)
+        if embedder is None:
+            settings = settings.for_texts(d.text for d in corpus.documents.values())
+            embedder = make_embedder(settings.embedder)
+        indexes = Indexes.build(corpus, embedder, progress, settings.titled)
+        return cls(corpus, embedder, indexes, settings)
 
     @classmethod
     def from_paths(
@@ -141,7 +156,7 @@ class Assistant:
             QAError: The store is missing, damaged, or was built with another embedder.
         """
         stored = load_store(Path(store))
-        embedder = embedder or FastEmbedder(stored.settings.embedder)
+        embedder = embedder or make_embedder(stored.settings.embedder)
         dimension = stored.indexes.dimension
         if embedder.dimension != dimension:
             raise QAError(
@@ -190,8 +205,21 @@ class Assistant:
         return self._reindexed(Corpus.build(kept, self.corpus))
 
     def _reindexed(self, corpus: Corpus, progress: Progress = quiet) -> Assistant:
+        new = (d.text for d in corpus.documents.values() if d.doc_id not in self.corpus.documents)
+        fitted = self.settings.for_texts(new)
+        if fitted.embedder != self.settings.embedder:
+            log.warning(
+                "the collection now holds Chinese documents: embedding all %d sentences again "
+                "with %s, which reads them (choose a model with --model to keep %s)",
+                len(corpus.sentences),
+                fitted.embedder,
+                self.settings.embedder,
+            )
+            return Assistant.from_corpus(corpus, fitted, progress=progress)
         r = self.retriever
-        indexes = Indexes.update(corpus, r.embedder, (self.corpus, r.indexes), progress)
+        indexes = Indexes.update(
+            corpus, r.embedder, (self.corpus, r.indexes), progress, self.settings.titled
+        )
         return Assistant(corpus, r.embedder, indexes, self.settings)
 
     def save(self, store: str | Path) -> None:
@@ -255,13 +283,15 @@ class Assistant:
         return replace(answer, searched=anywhere.topic(question))
 
     def _answer(self, question: str, k: int, mode: Mode, scope: Scope = Scope()) -> Answer:
+        ranked = self.rank(question, mode, scope=scope)
+        cited = self.corpus.sentences[ranked.ranking[0].row].text if ranked.ranking else ""
         return make_answer(
             self.corpus,
             question,
             mode,
-            self.rank(question, mode, scope=scope),
+            ranked,
             k,
-            self.calibration,
+            self.calibration_of(question, cited),
             self.settings.context_sentences,
         )
 
@@ -326,14 +356,18 @@ class Assistant:
         return question, k, mode
 
 
-def _calibration(settings: Settings) -> Calibration | None:
-    calibration = calibration_for(settings.embedder, settings.reader)
+# Question and cited-sentence languages with calibrations of their own (`calibration_for`).
+_PAIRS = ("zh", "to-zh")
+
+
+def _calibration(settings: Settings, language: str | None = None) -> Calibration | None:
+    calibration = calibration_for(settings.embedder, settings.reader, language)
     override = settings.abstain_threshold
     if override is not None:
         if calibration is None:  # a threshold on the best cosine, as without the reader
             return Calibration(settings.embedder, False, override, "settings.abstain_threshold")
         return replace(calibration, threshold=override, provenance="settings.abstain_threshold")
-    if calibration is None:
+    if calibration is None and language is None:
         log.warning("no abstention calibration for %s; answers never abstain", settings.embedder)
     return calibration
 

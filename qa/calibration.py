@@ -29,6 +29,7 @@ class Calibration:
     reader: bool
     threshold: float
     provenance: str
+    language: str | None = None
     cosine_weight: float = 1.0
     reader_weight: float = 0.0
     coverage_weight: float = 0.0
@@ -51,23 +52,24 @@ class Calibration:
 
 
 @cache
-def _table() -> dict[tuple[str, bool], Calibration]:
+def _table() -> dict[tuple[str, bool, str | None], Calibration]:
     raw = json.loads(resources.files("qa").joinpath("data/calibration.json").read_text("utf-8"))
     fields = Calibration.__dataclass_fields__
     table = {}
     for entry in raw["calibrations"]:
-        calibration = Calibration(**{k: v for k, v in entry.items() if k in fields})
-        table[calibration.embedder, calibration.reader] = calibration
+        c = Calibration(**{k: v for k, v in entry.items() if k in fields})
+        table[c.embedder, c.reader, c.language] = c
     return table
 
 
-def calibration_for(embedder: str, reader: bool) -> Calibration | None:
+def calibration_for(embedder: str, reader: bool, language: str | None = None) -> Calibration | None:
     """The packaged calibration for `embedder` (by name or folder) with or without the reader,
-    or None if that combination was never calibrated."""
-    table = _table()
-    if (embedder, reader) in table:
-        return table[embedder, reader]
-    for (name, with_reader), calibration in table.items():
-        if with_reader == reader and resolve_model_path(name) == embedder:
-            return calibration
+    for `language`: "zh" for Chinese questions, "to-zh" for other questions cited to a
+    Chinese sentence, None for the rest (fitted on English); falling back to the one for
+    None; None if never calibrated."""
+    for wanted in dict.fromkeys((language, None)):
+        for (name, with_reader, language_of), calibration in _table().items():
+            same_model = name == embedder or resolve_model_path(name) == embedder
+            if (with_reader, language_of) == (reader, wanted) and same_model:
+                return calibration
     return None

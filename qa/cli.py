@@ -85,8 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument(
         "--model",
         default=None,
-        help="sentence-transformers model name or folder (default: the store's own model; "
-        "all-MiniLM-L6-v2 for a new store); another model than the store's re-embeds everything",
+        help="sentence-transformers model name or folder, or multilingual-e5-small (default: the "
+        "store's own model; for a new store all-MiniLM-L6-v2, or multilingual-e5-small when a "
+        "document is Chinese); another model than the store's re-embeds everything",
     )
     index.add_argument("--json", action="store_true", help="print a JSON summary, no progress bar")
     index.set_defaults(run=_index)
@@ -119,7 +120,12 @@ def _parser() -> argparse.ArgumentParser:
         "documents to ask among (files, or a SQuAD/ReQA file's contexts)",
     )
     ev.add_argument("--mode", choices=(*MODES, "all"), default="hybrid")
-    ev.add_argument("--model", default=None, help="sentence-transformers model name or folder")
+    ev.add_argument(
+        "--model",
+        default=None,
+        help="sentence-transformers model name or folder, or multilingual-e5-small (default: "
+        "all-MiniLM-L6-v2, or multilingual-e5-small when a document is Chinese)",
+    )
     ev.add_argument(
         "--precision",
         choices=("auto", "fp32", "bf16"),
@@ -212,7 +218,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 def _settings(model: str | None):  # noqa: ANN202
     from qa.settings import Settings
 
-    return Settings() if model is None else Settings(embedder=model)
+    return Settings() if model is None else Settings.for_model(model)
 
 
 def _open(store: Path | None):  # noqa: ANN202
@@ -295,7 +301,7 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from embeddings import FastEmbedder
+    from embeddings import make_embedder
     from qa.assistant import SAMPLE_PATH
     from qa.evaluation import Variant, ablation_variants, evaluate, load_eval_set
     from qa.evaluation.conversations import is_conversation_set
@@ -309,8 +315,10 @@ def _eval(args: argparse.Namespace) -> int:
     eval_set = load_eval_set(args.file, documents)
     if args.sample:
         eval_set = eval_set.sample(args.sample)
-    settings = _settings(args.model).with_(fusion=args.fusion, reader=not args.no_reader)
-    embedder = FastEmbedder(
+    settings = _settings(args.model)
+    settings = settings.with_(fusion=args.fusion, reader=settings.reader and not args.no_reader)
+    settings = settings.for_texts(d.text for d in eval_set.corpus.documents.values())
+    embedder = make_embedder(
         settings.embedder, precision=args.precision, show_progress=not args.json
     )
     if args.ablation:
@@ -326,6 +334,7 @@ def _eval(args: argparse.Namespace) -> int:
         args.details,
         per_article=args.per_article,
         show_progress=not args.json,
+        indexing=settings,
     )
     if args.plot:
         plot_coverage(report, args.plot)
@@ -342,7 +351,8 @@ def _eval_conversations(args: argparse.Namespace) -> int:
     )
 
     conversations = load_conversations(args.file)
-    settings = _settings(args.model).with_(fusion=args.fusion, reader=not args.no_reader)
+    settings = _settings(args.model)
+    settings = settings.with_(fusion=args.fusion, reader=settings.reader and not args.no_reader)
     documents = [*conversations.documents, *_distractors(args.corpus or [])]
     assistant = Assistant.from_documents(documents, settings)
     report = evaluate_conversations(assistant, conversations.conversations)

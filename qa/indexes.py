@@ -34,6 +34,15 @@ def _embedded(
         progress("embedding", done + stop, total)
 
 
+def indexed_text(corpus: Corpus, row: int, titled: bool) -> str:
+    """The text embedded and indexed for BM25 for sentence `row`: the sentence, after its
+    document's title and ": " when `titled` (`Settings.titled`)."""
+    sentence = corpus.sentences[row]
+    if not titled:
+        return sentence.text
+    return f"{corpus.documents[sentence.doc_id].title}: {sentence.text}"
+
+
 @dataclass(frozen=True)
 class Indexes:
     """Sentence rows key the sentence indexes; `corpus.passage_of` ids key the passage ones.
@@ -48,9 +57,11 @@ class Indexes:
     passage_lexical: LexicalIndex
 
     @classmethod
-    def build(cls, corpus: Corpus, embedder: Embedder, progress: Progress = quiet) -> Indexes:
-        """Embed every sentence of `corpus` and index sentences and passages."""
-        return cls.update(corpus, embedder, None, progress)
+    def build(
+        cls, corpus: Corpus, embedder: Embedder, progress: Progress = quiet, titled: bool = False
+    ) -> Indexes:
+        """Embed and index every sentence of `corpus` (`indexed_text`), and its passages."""
+        return cls.update(corpus, embedder, None, progress, titled)
 
     @classmethod
     def update(
@@ -59,9 +70,10 @@ class Indexes:
         embedder: Embedder,
         previous: tuple[Corpus, Indexes] | None,
         progress: Progress = quiet,
+        titled: bool = False,
     ) -> Indexes:
         """Index `corpus`, embedding only the sentences the `previous` corpus did not have (same
-        document, same span); the others keep their stored vectors.
+        document, same span; `indexed_text`); the others keep their stored vectors.
 
         Vectors go into the index a block of rows at a time, so a large corpus's vectors are
         held once (in the index), not also in an array beside it."""
@@ -72,8 +84,8 @@ class Indexes:
             found[:] = [known.get(span, -1) for span in corpus.sentences.spans()]
         fresh = int((found < 0).sum())
         log.info("embedding %d new sentences, reusing %d", fresh, len(found) - fresh)
-        blocks = cls._blocks(corpus, embedder, found, previous, progress)
-        return cls._assemble(corpus, embedder.dimension, blocks)
+        blocks = cls._blocks(corpus, embedder, found, previous, progress, titled)
+        return cls._assemble(corpus, embedder.dimension, blocks, titled)
 
     @staticmethod
     def _blocks(
@@ -82,6 +94,7 @@ class Indexes:
         found: np.ndarray,
         previous: tuple[Corpus, Indexes] | None,
         progress: Progress,
+        titled: bool,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """`(rows, vectors)` in blocks of `BLOCK_ROWS`: stored vectors where `found` names the
         previous row, new ones embedded elsewhere."""
@@ -94,7 +107,7 @@ class Indexes:
             if kept.any() and previous is not None:
                 block[kept] = previous[1].vectors.vectors(found[rows][kept])
             new = rows[~kept]
-            texts = [corpus.sentences[i].text for i in new]
+            texts = [indexed_text(corpus, i, titled) for i in new.tolist()]
             for first, vectors in _embedded(embedder, texts, progress, done, total):
                 block[np.flatnonzero(~kept)[first : first + len(vectors)]] = vectors
             done += len(new)
@@ -108,7 +121,11 @@ class Indexes:
 
     @classmethod
     def _assemble(
-        cls, corpus: Corpus, dimension: int, blocks: Iterable[tuple[np.ndarray, np.ndarray]]
+        cls,
+        corpus: Corpus,
+        dimension: int,
+        blocks: Iterable[tuple[np.ndarray, np.ndarray]],
+        titled: bool = False,
     ) -> Indexes:
         """Index `corpus` given its sentences' vectors as `(rows, vectors)` blocks."""
         vectors = VectorIndex(dimension, size=len(corpus.sentences))  # size picks the structure
@@ -120,7 +137,13 @@ class Indexes:
         passage_vectors = VectorIndex(dimension)
         passage_ids = np.arange(passages, dtype=np.int64)
         passage_vectors.add(passage_ids, normalize_rows(means))
-        lexical = LexicalIndex.build(range(len(corpus.sentences)), corpus.sentences.texts())
+        sentences = range(len(corpus.sentences))
+        texts = (
+            (indexed_text(corpus, row, True) for row in sentences)
+            if titled
+            else corpus.sentences.texts()
+        )
+        lexical = LexicalIndex.build(sentences, texts)
         return cls(
             vectors,
             lexical,

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
-from embeddings import Embedder, FastEmbedder, LazyEmbedder
+from embeddings import Embedder, LazyEmbedder, make_embedder
 from qa.assistant import Assistant
 from qa.errors import DamagedStoreError, QAError
 from qa.ingest import Ingested, ingest
@@ -57,9 +57,10 @@ def index_paths(
 ) -> IndexReport:
     """Index `paths` into `store`, creating it or bringing it up to date (module docstring).
 
-    `settings` default to the store's own (a new store: `Settings()`); settings with another
-    embedder than the store's index everything anew with it. `embedder()` gives the embedder
-    (default: load `settings.embedder`); it is called only when something needs embedding.
+    `settings` default to the store's own (a new store: `Settings()`, fitted to the documents'
+    language); settings with another embedder than the store's index everything anew with
+    it. `embedder()` gives the embedder (default: load `settings.embedder`); it is called only
+    when something needs embedding.
     `progress` is told how the long phases go.
 
     Raises:
@@ -69,10 +70,10 @@ def index_paths(
     store = Path(store)
     if settings is None:
         settings = _settings_of(store) or Settings()
-    if embedder is None:
-        embedder = partial(FastEmbedder, settings.embedder)
     ingested = ingest(paths, progress)
-    previous = _previous(store, settings.embedder, embedder)
+    previous = _previous(
+        store, settings.embedder, embedder or partial(make_embedder, settings.embedder)
+    )
     kept = _kept_previous(ingested, previous)
     documents = [*ingested.documents, *kept]
     if not documents:
@@ -82,11 +83,11 @@ def index_paths(
             + (f" ({reasons})" if reasons else "")
             + "; the store is left as it was"
         )
-    assistant = (
-        previous.synced(documents, progress)
-        if previous
-        else Assistant.from_documents(documents, settings, embedder(), progress)
-    )
+    if previous:
+        assistant = previous.synced(documents, progress)
+    else:  # without an embedder given, the settings are fitted to the documents' language
+        given = embedder() if embedder else None
+        assistant = Assistant.from_documents(documents, settings, given, progress)
     assistant.save(store)
     before = previous.corpus.documents if previous else {}
     after = assistant.corpus.documents
@@ -103,7 +104,7 @@ def index_paths(
         skipped=[{"source": s.source, "reason": s.reason} for s in ingested.skipped],
         kept_previous=[d.source for d in kept],
         near_empty=list(ingested.near_empty),
-        embedder=settings.embedder,
+        embedder=assistant.settings.embedder,
     )
 
 

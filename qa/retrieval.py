@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from embeddings import Embedder
+from embeddings import Embedder, embed_queries
 from qa.fusion import combine_scores, fuse_rankings
 from qa.indexes import Indexes
 from qa.settings import Settings
@@ -203,7 +203,7 @@ class Retriever:
 
     def embed_question(self, question: str) -> np.ndarray:
         """The question's unit vector, shape `(dimension,)`."""
-        return self.embedder.embed([question])[0]
+        return embed_queries(self.embedder, [question])[0]
 
     def _dense(
         self, query_vector: np.ndarray, depth: int, within: np.ndarray | None = None

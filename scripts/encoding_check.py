@@ -4,8 +4,9 @@
 
 Writes the first articles of CMRC 2018 dev (Simplified Chinese) as GBK and GB18030 files and
 of DRCD dev (Traditional Chinese) as Big5 files, one file per article (paragraphs separated
-by blank lines), plus the same articles as UTF-8; indexes each folder with the default model
-(`qa.ingest` detects the encodings: nothing declares them), asks every question of those
+by blank lines), plus the same articles as UTF-8; indexes each folder with the settings a
+Chinese collection gets by default (`Settings.for_texts`: multilingual-e5-small, titled
+sentences; `qa.ingest` detects the encodings: nothing declares them), asks every question of those
 articles, and reports for each encoding: files whose decoded text equals the original, and
 questions whose citation [1] holds the gold answer. An article Big5 cannot encode is left out.
 """
@@ -21,9 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from embeddings import SentenceTransformerEmbedder  # noqa: E402
+from embeddings import CachedEmbedder, Embedder, make_embedder  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
 from qa.ingest import ingest  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+
+# What `qa index` chooses for these (Chinese) articles; identical texts are embedded once.
+SETTINGS = Settings().for_texts(["中文"])
 
 DATA = ROOT.parent / "shared" / "data"
 SETS = {
@@ -49,11 +54,11 @@ def articles(path: Path, count: int, encodings: list[str]) -> list[tuple[str, li
     return chosen
 
 
-def measure(folder: Path, chosen: list, embedder: SentenceTransformerEmbedder) -> tuple[int, int]:
+def measure(folder: Path, chosen: list, embedder: Embedder) -> tuple[int, int]:
     """Files read back exactly, and questions whose [1] holds a gold answer."""
     texts = {doc.text for doc in ingest([folder]).documents}
     exact = sum(text in texts for text, _ in chosen)
-    assistant = Assistant.from_paths([folder], embedder=embedder)
+    assistant = Assistant.from_paths([folder], SETTINGS, embedder)
     right = 0
     for _, questions in chosen:
         for q in questions:
@@ -67,7 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20)
     args = parser.parse_args()
-    embedder = SentenceTransformerEmbedder()
+    embedder = CachedEmbedder(make_embedder(SETTINGS.embedder))
     work = Path(tempfile.mkdtemp(prefix="encodings-"))
     for name, (path, encodings) in SETS.items():
         chosen = articles(path, args.articles, encodings)

@@ -1,15 +1,20 @@
-"""Tune fusion and calibrate abstention on a slice of SQuAD v1.1 *train* (never on dev).
+"""Tune fusion and calibrate abstention on a tuning set (never on a set reported as evidence).
 
-Reproduce:  .venv/bin/python scripts/tune_on_train.py ../shared/data/squad/squad-v1.1-train-part.rebuilt.json.gz [--write]
+Reproduce:
+  ./dev.sh python scripts/tune_on_train.py ../shared/data/squad/squad-v1.1-train-part.rebuilt.json.gz [--write]
+  ./dev.sh python scripts/tune_on_train.py ../shared/data/cmrc2018/squad-style-data_cmrc2018_trial.json \
+      --model multilingual-e5-small --every 1 --grid wide [--write]
 
-It takes every 6th article of the train part (about 2,200 paragraphs, the size of SQuAD dev),
-splits the paragraphs with our splitter and, through the production `Assistant.retrieve`,
+It takes every `--every`th article of a SQuAD-format file (default 6: about 2,200 paragraphs of
+the SQuAD train part, the size of SQuAD dev), splits the paragraphs with our splitter and,
+through the production `Assistant.rank`,
   1. reports MRR / R@1 of BM25, dense, and hybrid under each fusion setting of a small grid;
   2. calibrates the abstention threshold on the question's best cosine similarity to any
      sentence: answerable = the question asked of its own article, unanswerable = the same
      question asked of another article; the threshold maximises balanced accuracy (Youden's J).
-With --write it stores the threshold in qa/data/calibration.json. Sentence and question vectors
-are cached under .qa-cache/tune/ (keyed by their texts).
+With --write it stores the threshold in qa/data/calibration.json (replacing the entry for the
+same model and `--language` without the reader). Sentence and question vectors are cached under .qa-cache/tune/
+(keyed by model and texts).
 """
 
 from __future__ import annotations
@@ -20,17 +25,28 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from embeddings import DEFAULT_MODEL, SentenceTransformerEmbedder  # noqa: E402
+from embeddings import DEFAULT_MODEL, embed_queries, make_embedder  # noqa: E402
 from qa import Assistant, Fusion, Mode, Settings  # noqa: E402
 from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import ranking_metrics  # noqa: E402
+from qa.indexes import indexed_text  # noqa: E402
 
+WIDE_GRID = [
+    Settings(fusion=Fusion.RRF, rrf_k=60),
+    *(
+        Settings(lexical_weight=w, passage_lexical_weight=p, passage_dense_weight=d)
+        for w in (0.02, 0.03, 0.05, 0.07, 0.1, 0.2, 0.4, 0.8, 1.6)
+        for p in (0.0, 0.2, 0.8, 1.6)
+        for d in (0.0, 0.4)
+    ),
+]
 GRID = [
     Settings(fusion=Fusion.RRF, rrf_k=60),
     *(
@@ -50,8 +66,8 @@ GRID = [
 class PrecomputedEmbedder:
     """Serves cached vectors by text, so every setting is scored on identical embeddings."""
 
-    def __init__(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        self.name, self.dimension = DEFAULT_MODEL, vectors.shape[1]
+    def __init__(self, name: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        self.name, self.dimension = name, vectors.shape[1]
         self._row = {t: i for i, t in enumerate(texts)}
         self._vectors = vectors
 
@@ -63,51 +79,109 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("train", type=Path)
     parser.add_argument("--every", type=int, default=6)
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--grid", choices=("small", "wide"), default="small")
+    parser.add_argument(
+        "--titled", action="store_true", help="index sentences after their title (Settings.titled)"
+    )
+    parser.add_argument(
+        "--reader", action="store_true", help="also score the best settings with the reader"
+    )
     parser.add_argument("--cache", type=Path, default=Path(".qa-cache/tune"))
     parser.add_argument(
         "--write", action="store_true", help="store the threshold in qa/data/calibration.json"
     )
     parser.add_argument("--calibrate-only", action="store_true", help="skip the retrieval grid")
+    parser.add_argument(
+        "--language",
+        choices=("zh", "to-zh"),
+        help="write the threshold for Chinese questions (zh), or for other questions whose "
+        "answer is a Chinese sentence (to-zh); default: all others",
+    )
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        help="JSON whose 'questions' maps question ids to new texts (translations): only "
+        "those questions are asked, in those words",
+    )
     args = parser.parse_args()
 
-    with gzip.open(args.train, "rt", encoding="utf-8") as handle:
+    opener = gzip.open if args.train.suffix == ".gz" else open
+    with opener(args.train, "rt", encoding="utf-8") as handle:
         data = json.load(handle)
     data["data"] = data["data"][:: args.every]
-    eval_set = from_squad("squad-train-slice", data)
+    eval_set = from_squad(args.train.name, data)
     sentences = eval_set.corpus.sentences
     questions = [q for q in eval_set.questions if q.gold]
+    if args.questions:
+        texts = json.loads(args.questions.read_text(encoding="utf-8"))["questions"]
+        questions = [replace(q, question=texts[q.qid]) for q in questions if q.qid in texts]
     print(
         f"{len(data['data'])} articles, {len(sentences)} sentences, {len(questions)} questions",
         file=sys.stderr,
     )
 
-    model = SentenceTransformerEmbedder(DEFAULT_MODEL, show_progress=True)
-    s_texts, q_texts = [s.text for s in sentences], [q.question for q in questions]
-    s_vec = _cached(args.cache / f"sentences-{_digest(s_texts)}.npy", lambda: model.embed(s_texts))
-    q_vec = _cached(args.cache / f"questions-{_digest(q_texts)}.npy", lambda: model.embed(q_texts))
-    embedder = PrecomputedEmbedder(s_texts + q_texts, np.vstack([s_vec, q_vec]))
+    model = make_embedder(args.model, show_progress=True)
+    corpus = eval_set.corpus
+    s_texts = [indexed_text(corpus, row, args.titled) for row in range(len(sentences))]
+    q_texts = [q.question for q in questions]
+    key = args.model if args.model == DEFAULT_MODEL else _digest([args.model])
+    s_vec = _cached(
+        args.cache / f"sentences-{key}-{_digest(s_texts)}.npy", lambda: model.embed(s_texts)
+    )
+    q_vec = _cached(
+        args.cache / f"questions-{key}-{_digest(q_texts)}.npy",
+        lambda: embed_queries(model, q_texts),
+    )
+    embedder = PrecomputedEmbedder(args.model, s_texts, s_vec)
 
-    gold = {q.qid: q.gold for q in questions}
     report: dict[str, object] = {}
+    base = Settings(embedder=args.model, reader=False, titled=args.titled)
     grid = (
         []
         if args.calibrate_only
-        else [(Mode.BM25, Settings()), (Mode.DENSE, Settings())]
-        + [(Mode.HYBRID, s.with_(reader=False)) for s in GRID]
+        else [(Mode.BM25, base), (Mode.DENSE, base)]
+        + [
+            (Mode.HYBRID, s.with_(embedder=args.model, reader=False, titled=args.titled))
+            for s in (WIDE_GRID if args.grid == "wide" else GRID)
+        ]
     )
+    indexed = Assistant.from_corpus(eval_set.corpus, base, embedder)
+    best: tuple[float, Settings] = (-1.0, base)
     for mode, settings in grid:
-        assistant = Assistant.from_corpus(eval_set.corpus, settings, embedder)
-        runs = {
-            q.qid: [r.row for r in assistant.retrieve(q.question, mode, q_vec[i]).ranking]
-            for i, q in enumerate(questions)
-        }
         name = mode.value if mode != Mode.HYBRID else f"hybrid {_describe(settings)}"
-        report[name] = {k: round(v, 4) for k, v in ranking_metrics(gold, runs).items()}
+        report[name] = _score(indexed.with_settings(**settings.to_json()), mode, questions, q_vec)
+        if mode == Mode.HYBRID and report[name]["mrr"] > best[0]:
+            best = (report[name]["mrr"], settings)
+        print(name, report[name], file=sys.stderr)
+    if args.reader and grid:
+        name = f"hybrid {_describe(best[1])} + reader"
+        assistant = indexed.with_settings(**best[1].with_(reader=True).to_json())
+        report[name] = _score(assistant, Mode.HYBRID, questions, q_vec)
         print(name, report[name], file=sys.stderr)
     report["abstention"] = _calibrate(questions, eval_set, q_vec @ s_vec.T)
     print(json.dumps(report, indent=2))
     if args.write:
-        _write_calibration(report["abstention"], len(questions), args.every)
+        command = f"--every {args.every}" + (" --titled" if args.titled else "")
+        command += f" --questions {args.questions.name}" if args.questions else ""
+        _write_calibration(
+            args.model,
+            args.language,
+            args.train.name,
+            report["abstention"],
+            len(questions),
+            command,
+        )
+
+
+def _score(assistant: Assistant, mode: Mode, questions, q_vec: np.ndarray) -> dict:  # noqa: ANN001
+    """MRR and recall of `assistant.rank` (the reader included when the settings say so)."""
+    gold = {q.qid: q.gold for q in questions}
+    runs = {
+        q.qid: [r.row for r in assistant.rank(q.question, mode, q_vec[i]).ranking]
+        for i, q in enumerate(questions)
+    }
+    return {k: round(v, 4) for k, v in ranking_metrics(gold, runs).items()}
 
 
 def _describe(settings: Settings) -> str:
@@ -151,20 +225,35 @@ def _calibrate(questions, eval_set, sims) -> dict[str, float]:  # noqa: ANN001
     }
 
 
-def _write_calibration(abstention: dict[str, float], n: int, every: int) -> None:
+def _write_calibration(
+    model: str,
+    language: str | None,
+    source: str,
+    abstention: dict[str, float],
+    n: int,
+    command: str,
+) -> None:
     path = Path(__file__).resolve().parents[1] / "qa" / "data" / "calibration.json"
     entry = {
-        "embedder": DEFAULT_MODEL,
+        "embedder": model,
         "threshold": abstention["threshold"],
+        "reader": False,
+        **({"language": language} if language else {}),
         "provenance": (
-            f"scripts/tune_on_train.py --every {every} on SQuAD v1.1 train-part, {n} questions, "
+            f"scripts/tune_on_train.py {command} on {source}, {n} questions, "
             "Youden-optimal: answers "
             f"{abstention['answered_share_of_answerable']:.1%} of questions asked of their own article, "
             f"abstains on {abstention['abstained_share_of_unanswerable']:.1%} of the same questions "
             f"asked of another article (ROC AUC {abstention['roc_auc']:.3f})"
         ),
     }
-    path.write_text(json.dumps({"calibrations": [entry]}, indent=2) + "\n", encoding="utf-8")
+    table = json.loads(path.read_text(encoding="utf-8"))["calibrations"]
+    key = (model, False, language)
+    kept = [e for e in table if (e["embedder"], e.get("reader", False), e.get("language")) != key]
+    path.write_text(
+        json.dumps({"calibrations": [entry, *kept]}, indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {path}", file=sys.stderr)
 
 

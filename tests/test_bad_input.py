@@ -103,7 +103,7 @@ def test_the_command_line_lists_what_it_skipped(tmp_path, capsys) -> None:  # no
     assert lines[2] == f"skipped {docs / 'good.txt'}: the same text as {docs / 'copy.txt'}"
 
 
-def test_gbk_and_big5_files_answer_with_the_default_model(tmp_path, capsys) -> None:  # noqa: ANN001
+def test_gbk_and_big5_files_are_read_and_answered(tmp_path, capsys) -> None:  # noqa: ANN001
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "simplified.txt").write_bytes(

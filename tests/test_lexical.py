@@ -13,8 +13,22 @@ DOCS = [
 
 def test_tokenize_stems_drops_stopwords_and_bigrams_chinese() -> None:
     assert tokenize("The universities are running") == ["universiti", "run"]
-    assert tokenize("中国药科大学") == ["中国", "国药", "药科", "科大", "大学"]
+    words_and_bigrams = ["中国", "药科", "大学", "中国", "国药", "药科", "科大", "大学"]
+    assert tokenize("中国药科大学") == words_and_bigrams
     assert tokenize("No. 5") == ["5"]
+
+
+def test_tokenize_segments_chinese_words_and_drops_function_words() -> None:
+    terms = tokenize("谁是联盟的理事长？")
+    assert "理事长" in terms and "联盟" in terms  # jieba's words
+    assert "谁" not in terms and "的" not in terms  # function words, as words
+    assert "理事" in terms  # and every character bigram
+
+
+def test_tokenize_keeps_digits_and_latin_apart_from_adjacent_chinese() -> None:
+    terms = tokenize("2019年GDP增长5%")
+    assert "2019" in terms and "gdp" in terms and "5" in terms
+    assert "增长" in terms and not any("2019" in t and t != "2019" for t in terms)
 
 
 def test_bm25_scores_match_the_lucene_formula() -> None:

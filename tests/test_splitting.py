@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.splitting import split_sentences
+from qa.splitting import MAX_CHINESE_SENTENCE_CHARS, MAX_SENTENCE_CHARS, split_sentences
 
 
 def texts_of(text: str) -> list[str]:
@@ -86,6 +86,42 @@ def test_split_keeps_offsets_for_chinese_punctuation() -> None:
 def test_split_attaches_closing_quotes_to_the_chinese_sentence() -> None:
     text = "他说：“我们会赢。”然后走了。「好的。」她答道。"
     assert texts_of(text) == ["他说：“我们会赢。”", "然后走了。", "「好的。」", "她答道。"]
+
+
+def test_split_traditional_chinese_with_corner_quotes_and_ellipsis() -> None:
+    text = "她喊道：「快來！」於是大家都來了……『好。』他說。"
+    assert texts_of(text) == ["她喊道：「快來！」", "於是大家都來了……", "『好。』", "他說。"]
+
+
+def test_split_keeps_a_semicolon_inside_brackets() -> None:
+    text = (
+        "纽西兰鸡毛松（学名：Dacrycarpus dacrydioides；英语：kahikatea）是新西兰特有的树。它很高。"
+    )
+    assert texts_of(text) == [
+        "纽西兰鸡毛松（学名：Dacrycarpus dacrydioides；英语：kahikatea）是新西兰特有的树。",
+        "它很高。",
+    ]
+
+
+def test_split_mixed_chinese_and_english() -> None:
+    text = "他在 U.S. 工作。He works at IBM. 然后回国了！"
+    assert texts_of(text) == ["他在 U.S. 工作。", "He works at IBM.", "然后回国了！"]
+
+
+def test_split_cuts_an_overlong_sentence_at_clause_marks() -> None:
+    clause = "这是一个没有句号的很长的列表项目"
+    text = "，".join([clause] * 80) + "。"
+    pieces = texts_of(text)
+    assert len(pieces) > 1 and all(len(p) <= MAX_CHINESE_SENTENCE_CHARS for p in pieces)
+    assert all(p.endswith(("，", "。")) for p in pieces)
+    assert "".join(pieces) == text
+
+
+def test_split_cuts_an_overlong_english_run_at_spaces_never_inside_a_word() -> None:
+    text = " ".join(["word"] * 600)
+    pieces = texts_of(text)
+    assert len(pieces) > 1
+    assert all(len(p) <= MAX_SENTENCE_CHARS and set(p.split()) == {"word"} for p in pieces)
 
 
 def test_split_sample_article_director_sentence_is_whole() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings import CachedEmbedder, Embedder
+from embeddings import CachedEmbedder, Embedder, embed_queries
 from qa.answering import answerability
 from qa.assistant import Assistant
 from qa.evaluation.datasets import EvalQuestion, EvalSet
@@ -25,6 +25,7 @@ from qa.evaluation.metrics import (
     roc_auc,
     span_scores,
 )
+from qa.indexes import indexed_text
 from qa.settings import Settings
 from qa.types import Mode
 
@@ -58,6 +59,7 @@ def evaluate(
     details: Path | None = None,
     per_article: bool = False,
     show_progress: bool = False,
+    indexing: Settings = Settings(),
 ) -> dict[str, Any]:
     """Score each variant on `eval_set`.
 
@@ -66,18 +68,19 @@ def evaluate(
     title), as a user asks about the few articles they loaded; otherwise of the whole corpus.
     Latency is the wall time of full `ask()` calls on a fixed random sample of questions
     (whole-corpus runs only); question vectors come from the shared cache, so it leaves out
-    embedding the question.
+    embedding the question. The sentences are indexed under the `indexing` settings (which
+    texts are indexed: `Settings.titled`); the variants only answer differently.
 
     Returns:
         `{"dataset", "questions", "sentences", "results": {variant: metrics}}`; a variant
         whose questions include unanswerable ones also carries its coverage curve.
     """
     cached = CachedEmbedder(embedder)
-    cached.embed(
-        [s.text for s in eval_set.corpus.sentences] + [q.question for q in eval_set.questions]
-    )
+    corpus, titled = eval_set.corpus, indexing.titled
+    cached.embed([indexed_text(corpus, row, titled) for row in range(len(corpus.sentences))])
+    cached.embed_queries([q.question for q in eval_set.questions])
     parts = list(_by_article(eval_set)) if per_article else [eval_set]
-    indexed = [Assistant.from_corpus(part.corpus, Settings(), cached) for part in parts]
+    indexed = [Assistant.from_corpus(part.corpus, indexing, cached) for part in parts]
     results: dict[str, Any] = {}
     rows: dict[str, list[dict[str, Any]]] = {}
     for variant in variants:
@@ -110,13 +113,15 @@ def _outcomes(
     assistant: Assistant, eval_set: EvalSet, mode: Mode, embedder: Embedder, show_progress: bool
 ) -> list[Outcome]:
     questions = eval_set.questions
-    vectors = embedder.embed([q.question for q in questions])
+    vectors = embed_queries(embedder, [q.question for q in questions])
     sentences = assistant.corpus.sentences
     outcomes = []
     for i, q in enumerate(_progress(questions, mode.value, show_progress)):
         ranked = assistant.rank(q.question, mode, vectors[i])
-        score = answerability(ranked, assistant.calibration)
         top = ranked.ranking[0] if ranked.ranking else None
+        top_text = sentences[top.row].text if top else ""
+        calibration = assistant.calibration_of(q.question, top_text)
+        score = answerability(ranked, calibration)
         answer_text = None
         if top is not None and top.answer is not None:
             sentence = sentences[top.row]
@@ -128,8 +133,8 @@ def _outcomes(
                 question=q,
                 ranking=tuple(r.row for r in ranked.ranking),
                 answerability=score,
-                abstained=assistant.threshold is not None and score < assistant.threshold,
-                top_text=sentences[top.row].text if top else "",
+                abstained=calibration is not None and score < calibration.threshold,
+                top_text=top_text,
                 answer_text=answer_text,
             )
         )

@@ -1,0 +1,127 @@
+"""Chinese documents: detection, the multilingual model chosen without configuration, answers
+in Chinese and to English questions, and switching a collection when Chinese arrives."""
+
+import numpy as np
+import pytest
+
+from embeddings import MULTILINGUAL_MODEL, CachedEmbedder, MultilingualEmbedder, embed_queries
+from qa import Assistant, Settings
+from qa.corpus import make_document
+from qa.indexing import index_paths
+from qa.language import any_chinese, is_chinese
+from qa.settings import MULTILINGUAL_TUNING
+from tests.conftest import DIRECTORS, SAMPLE
+
+# Written for these tests after the sample article's source news (Simplified Chinese).
+ZH_TITLE = "长三角成立四大产业链联盟"
+ZH_DOC = (
+    f"{ZH_TITLE}\n\n"
+    "长三角四大产业链联盟日前在上海成立。"
+    "生物医药产业链联盟由中国药科大学担任首届联盟理事长单位。"
+    "集成电路产业链联盟由上海市集成电路行业协会牵头。"
+    "新能源汽车产业链联盟由吉利控股集团牵头。"
+    "今年杭州的雨水比往年多。"
+)
+DIRECTOR = "生物医药产业链联盟由中国药科大学担任首届联盟理事长单位。"
+EN_DOC = "Solar farms\n\nThe Nevada solar farm opened in 2021. It powers 90,000 homes."
+
+
+@pytest.fixture(scope="module")
+def chinese() -> Assistant:
+    return Assistant.from_texts([ZH_DOC])
+
+
+def test_is_chinese_judges_by_the_share_of_cjk_letters() -> None:
+    assert is_chinese(ZH_DOC) and is_chinese("中國藥科大學位於南京")
+    assert not is_chinese("The alliance is led by 中国药科大学 (China Pharmaceutical University).")
+    assert not is_chinese("") and not is_chinese("2021 - 2022")
+    assert any_chinese([EN_DOC, ZH_DOC]) and not any_chinese([EN_DOC])
+
+
+def test_settings_switch_to_the_multilingual_model_only_when_not_chosen_by_the_user() -> None:
+    fitted = Settings().for_texts([EN_DOC, ZH_DOC])
+    assert fitted.embedder == MULTILINGUAL_MODEL
+    assert {k: getattr(fitted, k) for k in MULTILINGUAL_TUNING} == MULTILINGUAL_TUNING
+    assert Settings().for_texts([EN_DOC]) == Settings()
+    chosen = Settings(embedder="all-MiniLM-L6-v2", auto_model=False)
+    assert chosen.for_texts([ZH_DOC]) == chosen
+
+
+def test_a_chinese_collection_uses_the_multilingual_model_and_cites_exact_offsets(
+    chinese: Assistant,
+) -> None:
+    assert chinese.settings.embedder == MULTILINGUAL_MODEL
+    assert isinstance(chinese.retriever.embedder, MultilingualEmbedder)
+    answer = chinese.ask("谁担任生物医药产业链联盟的理事长单位？", k=2)
+    best = answer.best
+    assert best is not None and best.text == DIRECTOR and best.title == ZH_TITLE
+    document = chinese.corpus.documents[best.doc_id]
+    assert document.text[best.sentence.start : best.sentence.end] == DIRECTOR
+
+
+def test_an_english_question_finds_the_chinese_sentence(chinese: Assistant) -> None:
+    answer = chinese.ask("Who directs the biomedical alliance?", k=3)
+    assert not answer.abstained and answer.citations[0].text == DIRECTOR
+    # English-to-Chinese cosines run lower than English-to-English ones: a threshold of its own.
+    assert answer.threshold is not None and chinese.threshold is not None
+    assert answer.threshold < chinese.threshold
+
+
+def test_an_unrelated_question_over_chinese_documents_abstains(chinese: Assistant) -> None:
+    assert chinese.threshold is not None
+    assert chinese.ask("如何烤制法式面包？").abstained
+
+
+def test_chinese_documents_added_to_an_english_collection_switch_its_model(
+    fake_embedder,  # noqa: ANN001
+) -> None:
+    english = Assistant.from_texts([EN_DOC], embedder=fake_embedder)
+    mixed = english.add_documents([make_document(ZH_DOC, source="zh.txt")])
+    assert mixed.settings.embedder == MULTILINGUAL_MODEL and mixed.settings.titled
+    assert isinstance(mixed.retriever.embedder, MultilingualEmbedder)
+    assert mixed.ask("谁担任生物医药产业链联盟的理事长单位？").citations[0].text == DIRECTOR
+    assert mixed.ask("How many homes does the solar farm power?").citations[0].text == (
+        "It powers 90,000 homes."
+    )
+    kept = Assistant.from_texts(
+        [EN_DOC], Settings(auto_model=False), embedder=fake_embedder
+    ).add_documents([make_document(ZH_DOC, source="zh.txt")])
+    assert (
+        kept.settings.embedder == Settings().embedder and kept.retriever.embedder is fake_embedder
+    )
+
+
+def test_the_sample_with_a_chinese_upload_still_answers_its_english_question() -> None:
+    sample = Assistant.from_paths([SAMPLE]).add_documents([make_document(ZH_DOC, "zh.txt")])
+    assert sample.settings.embedder == MULTILINGUAL_MODEL
+    english = sample.ask("Who directs the biomedical alliance?")
+    # Without the English reader the director sentence comes second here (README, "Chinese
+    # articles": the cost of a mixed collection), but it is still cited.
+    assert not english.abstained and any(DIRECTORS in c.text for c in english.citations)
+    chinese = sample.ask("谁担任生物医药产业链联盟的理事长单位？")
+    assert not chinese.abstained and chinese.citations[0].text == DIRECTOR
+    # Cosines between Chinese texts run higher: Chinese questions have their own threshold.
+    assert english.threshold is not None and chinese.threshold is not None
+    assert chinese.threshold > english.threshold
+
+
+def test_qa_index_gives_a_new_chinese_store_the_multilingual_model(tmp_path) -> None:  # noqa: ANN001
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "alliance.txt").write_text(ZH_DOC, encoding="utf-8")
+    report = index_paths([folder], tmp_path / "store")
+    assert report.embedder == MULTILINGUAL_MODEL
+    loaded = Assistant.load(tmp_path / "store")
+    assert loaded.settings.titled
+    assert loaded.ask("谁担任生物医药产业链联盟的理事长单位？").citations[0].text == DIRECTOR
+
+
+def test_multilingual_questions_and_texts_are_embedded_with_their_own_prefixes() -> None:
+    model = MultilingualEmbedder()
+    text = "中国药科大学位于南京。"
+    as_text, as_question = model.embed([text]), model.embed_queries([text])
+    assert as_text.shape == (1, 384) and np.isclose(np.linalg.norm(as_question), 1.0)
+    assert float(as_text[0] @ as_question[0]) < 0.999
+    cached = CachedEmbedder(model)
+    assert np.array_equal(embed_queries(cached, [text]), as_question)
+    assert np.array_equal(cached.embed([text]), as_text)
