@@ -244,7 +244,8 @@ def _index_message(report: Any) -> str:
     lines = [
         f"indexed {report.documents} documents, {report.sentences} sentences into "
         f"{report.store}: {report.added} added ({report.embedded_sentences} sentences "
-        f"embedded), {report.removed} removed, {report.unchanged} unchanged"
+        f"embedded), {report.removed} removed, {report.unchanged} unchanged; model "
+        f"{report.embedder}"
     ]
     lines += [f"skipped {s['source']}: {s['reason']}" for s in report.skipped]
     lines += [f"kept the indexed version of {source}" for source in report.kept_previous]

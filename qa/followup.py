@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.lexical import QUESTION_WORDS
-from qa.tokenize import tokenize, words
+from qa.tokenize import content_words, tokenize, words
 from qa.types import Answer
 
 # Words that point back at something named earlier ("that" only where it cannot be a
@@ -87,9 +87,10 @@ def follow_up_context(question: str, history: Sequence[Turn]) -> str:
 
 
 def _subject_words(question: str) -> list[str]:
-    """The words of `question` that name its subject: BM25 terms that are not question words."""
+    """The words of `question` that name its subject: BM25 terms that are not question words
+    (in Chinese, the words jieba finds, function words aside)."""
     return [
         w
-        for w in words(question)
+        for w in content_words(question)
         if w.lower() not in _QUESTION_WORDS and w.lower() not in ANAPHORS and tokenize(w)
     ]

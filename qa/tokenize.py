@@ -52,11 +52,24 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def content_words(text: str) -> list[str]:
+    """The words of `text` as written: Latin-script words and numbers, and the words jieba
+    finds in its Chinese runs without common function words."""
+    found: list[str] = []
+    for word in words(text):
+        found.extend(_chinese_words(word) if _CJK_RUN.match(word) else [word])
+    return found
+
+
 def _chinese_terms(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
+    return _chinese_words(run) + _bigrams(run)
+
+
+def _chinese_words(run: str) -> list[str]:
     stopwords = _chinese_stopwords()
-    return [w for w in _jieba().lcut(run) if w not in stopwords] + _bigrams(run)
+    return [w for w in _jieba().lcut(run) if w not in stopwords]
 
 
 def _bigrams(run: str) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 from embeddings import MULTILINGUAL_MODEL, CachedEmbedder, MultilingualEmbedder, embed_queries
 from qa import Assistant, Settings
 from qa.corpus import make_document
+from qa.followup import leans_on_history
 from qa.indexing import index_paths
 from qa.language import any_chinese, is_chinese
 from qa.settings import MULTILINGUAL_TUNING
@@ -125,3 +126,8 @@ def test_multilingual_questions_and_texts_are_embedded_with_their_own_prefixes()
     cached = CachedEmbedder(model)
     assert np.array_equal(embed_queries(cached, [text]), as_question)
     assert np.array_equal(cached.embed([text]), as_text)
+
+
+def test_a_chinese_question_that_names_its_subject_stands_alone() -> None:
+    assert not leans_on_history("哪家企业牵头新能源汽车产业链联盟？")
+    assert leans_on_history("它的主任是谁？")  # 它 ("it") points back
