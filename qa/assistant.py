@@ -55,7 +55,8 @@ class Assistant:
     @property
     def threshold(self) -> float | None:
         """Answerability below this abstains; None = never abstain (uncalibrated embedder).
-        A Chinese question may have its own (`calibration_of`)."""
+        A Chinese question, or another one cited to a Chinese sentence, may have its own
+        (`calibration_of`)."""
         return self.calibration.threshold if self.calibration else None
 
     def calibration_of(self, question: str, cited: str = "") -> Calibration | None:
