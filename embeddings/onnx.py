@@ -26,7 +26,7 @@ import numpy as np
 from embeddings.base import normalize_rows
 from embeddings.errors import EmbeddingError
 from embeddings.sentence_transformer import DEFAULT_MODEL, resolve_model_path
-from embeddings.tokens import by_length, fast_tokenizer, padded
+from embeddings.tokens import Batcher, fast_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -144,11 +144,11 @@ def export_embedder(model: str, folder: Path) -> None:
     from embeddings.sentence_transformer import _load, tokenized
 
     st = _load(resolve_model_path(model))
-    tokenizer = st.tokenizer
-    if not getattr(tokenizer, "is_fast", False):
+    batcher = Batcher.of(st)
+    if batcher is None:
         raise OnnxExportError(f"{model} has no fast tokenizer, which the ONNX path needs")
     sample = tokenized(st, ["A short sentence.", "A slightly longer sentence than that one."])
-    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+    names = [n for n in batcher.inputs if n in sample]
 
     try:
         export_graph(
@@ -160,14 +160,14 @@ def export_embedder(model: str, folder: Path) -> None:
         )
     except Exception as exc:  # the exporter raises many kinds for unsupported operations
         raise OnnxExportError(f"torch could not export {model} to ONNX: {exc}") from exc
-    tokenizer.backend_tokenizer.save(str(folder / TOKENIZER_FILE))
+    st.tokenizer.backend_tokenizer.save(str(folder / TOKENIZER_FILE))
     meta = {
         "model": model,
         "dimension": int(st.get_embedding_dimension()),
         "max_length": int(st.max_seq_length),
         "inputs": names,
-        "pad_id": int(tokenizer.pad_token_id or 0),
-        "lowercase": bool(getattr(st[0], "do_lower_case", False)),
+        "pad_id": batcher.pad_id,
+        "lowercase": batcher.lowercase,
     }
     (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
@@ -189,9 +189,13 @@ class OnnxEmbedder:
         )
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         self.dimension = int(meta["dimension"])
-        self._meta = meta
         serialised = (folder / TOKENIZER_FILE).read_text(encoding="utf-8")
-        self._tokenizer = fast_tokenizer(serialised, int(meta["max_length"]))
+        self._batcher = Batcher(
+            fast_tokenizer(serialised, int(meta["max_length"])),
+            tuple(meta["inputs"]),
+            int(meta["pad_id"]),
+            bool(meta["lowercase"]),
+        )
         self._session = session(folder / MODEL_FILE)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -199,11 +203,6 @@ class OnnxEmbedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        if self._meta["lowercase"]:
-            texts = [t.lower() for t in texts]
-        encodings = self._tokenizer.encode_batch(list(texts))
-        for rows in by_length(encodings, self.batch_size):
-            feed = padded([encodings[i] for i in rows], self._meta["pad_id"])
-            inputs = {name: feed[name] for name in self._meta["inputs"]}
-            out[rows] = self._session.run(None, inputs)[0]
+        for rows, feed in self._batcher.batches(texts, self.batch_size):
+            out[rows] = self._session.run(None, feed)[0]
         return normalize_rows(out)

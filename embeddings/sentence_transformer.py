@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import numpy as np
 
 from embeddings.base import in_chunks, normalize_rows
 from embeddings.errors import EmbeddingError
-from embeddings.tokens import by_length, fast_tokenizer, padded
+from embeddings.tokens import Batcher
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +82,8 @@ class SentenceTransformerEmbedder:
         self.show_progress = show_progress
         self.bf16 = precision == "bf16" or (precision == "auto" and native_bf16())
         self._model = _load(resolve_model_path(model))
-        self._direct = _Direct.of(self._model)
-        if self.bf16 and self._direct is not None:
+        self._batcher = Batcher.of(self._model)
+        if self.bf16 and self._batcher is not None:
             import torch
 
             self._model[0].auto_model.to(torch.bfloat16)
@@ -101,18 +100,14 @@ class SentenceTransformerEmbedder:
         own row. In bf16 the transformer runs in bfloat16 and pooling in float32."""
         import torch
 
-        if self._direct is None:  # not a transformer with a fast tokenizer: let ST batch it
+        if self._batcher is None:  # not a transformer with a fast tokenizer: let ST batch it
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
                 vectors = self._model.encode(list(texts), batch_size=self.batch_size)
             return normalize_rows(vectors)
-        encodings = self._direct.tokenizer.encode_batch(self._direct.prepared(texts))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         with torch.inference_mode():
-            for rows in by_length(encodings, self.batch_size):
-                feed = padded([encodings[i] for i in rows], self._direct.pad_id)
-                out[rows] = self._forward(
-                    {n: torch.from_numpy(feed[n]) for n in self._direct.inputs}
-                )
+            for rows, feed in self._batcher.batches(texts, self.batch_size):
+                out[rows] = self._forward({n: torch.from_numpy(a) for n, a in feed.items()})
         return normalize_rows(out)
 
     def _forward(self, inputs: dict) -> np.ndarray:
@@ -123,33 +118,6 @@ class SentenceTransformerEmbedder:
         for module in list(self._model)[1:]:
             features = module(features)
         return features["sentence_embedding"].float().numpy()
-
-
-@dataclass(frozen=True)
-class _Direct:
-    """What running a sentence-transformers model's transformer directly needs."""
-
-    tokenizer: Any  # tokenizers.Tokenizer, not padding, truncating to the model's length
-    inputs: tuple[str, ...]
-    pad_id: int
-    lowercase: bool
-
-    @classmethod
-    def of(cls, model: Any) -> _Direct | None:
-        """None unless the first module is a Hugging Face transformer with a fast tokenizer."""
-        tokenizer: Any = getattr(model, "tokenizer", None)
-        if not hasattr(model[0], "auto_model") or not getattr(tokenizer, "is_fast", False):
-            return None
-        names = ("input_ids", "attention_mask", "token_type_ids")
-        return cls(
-            fast_tokenizer(tokenizer.backend_tokenizer.to_str(), int(model.max_seq_length)),
-            tuple(n for n in names if n in tokenizer.model_input_names),
-            int(tokenizer.pad_token_id or 0),
-            bool(getattr(model[0], "do_lower_case", False)),
-        )
-
-    def prepared(self, texts: Sequence[str]) -> list[str]:
-        return [t.lower() for t in texts] if self.lowercase else list(texts)
 
 
 def tokenized(model: Any, texts: list[str]) -> dict:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,3 +38,40 @@ def by_length(encodings: Sequence[Any], batch_size: int) -> list[np.ndarray]:
     similar length and carry little padding."""
     order = np.argsort([len(e.ids) for e in encodings], kind="stable")
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+@dataclass(frozen=True)
+class Batcher:
+    """A model's fast tokenizer with what feeding the model needs: the input names it takes,
+    its padding id and whether its texts are lower-cased first."""
+
+    tokenizer: Any  # tokenizers.Tokenizer, from `fast_tokenizer`
+    inputs: tuple[str, ...]
+    pad_id: int
+    lowercase: bool
+
+    @classmethod
+    def of(cls, model: Any) -> Batcher | None:
+        """The batcher of a sentence-transformers model whose first module is a Hugging Face
+        transformer with a fast tokenizer; None for any other."""
+        tokenizer: Any = getattr(model, "tokenizer", None)
+        if not hasattr(model[0], "auto_model") or not getattr(tokenizer, "is_fast", False):
+            return None
+        names = ("input_ids", "attention_mask", "token_type_ids")
+        return cls(
+            fast_tokenizer(tokenizer.backend_tokenizer.to_str(), int(model.max_seq_length)),
+            tuple(n for n in names if n in tokenizer.model_input_names),
+            int(tokenizer.pad_token_id or 0),
+            bool(getattr(model[0], "do_lower_case", False)),
+        )
+
+    def batches(
+        self, texts: Sequence[str], batch_size: int
+    ) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """`(rows, features)` for `texts` in batches of similar token length (`by_length`):
+        the rows of `texts` a batch holds and its padded model inputs."""
+        prepared = [t.lower() for t in texts] if self.lowercase else list(texts)
+        encodings = self.tokenizer.encode_batch(prepared)
+        for rows in by_length(encodings, batch_size):
+            feed = padded([encodings[i] for i in rows], self.pad_id)
+            yield rows, {name: feed[name] for name in self.inputs}
