@@ -16,7 +16,7 @@ from functools import cached_property, partial
 import numpy as np
 
 from qa.progress import Progress, quiet
-from qa.sentences import Sentences, StoredSentence
+from qa.sentences import Sentences, StoredSentence, document_runs
 from qa.splitting import split_blocks
 from qa.types import Document, Sentence
 
@@ -161,10 +161,12 @@ class Corpus:
 
     @cached_property
     def _document_ranges(self) -> dict[str, range]:
-        doc = self.sentences.doc  # a document's sentences are consecutive
-        firsts = np.flatnonzero(np.diff(doc, prepend=-1)).tolist()
-        stops = [*firsts[1:], len(doc)]
-        return {self.sentences.doc_ids[doc[a]]: range(a, b) for a, b in zip(firsts, stops)}
+        doc = self.sentences.doc
+        first, stop = document_runs(doc)
+        return {
+            self.sentences.doc_ids[doc[a]]: range(a, b)
+            for a, b in zip(first.tolist(), stop.tolist())
+        }
 
     def document_sentences(self, doc_id: str) -> Sentences:
         """The sentences of one document, in order (none for an unknown id)."""

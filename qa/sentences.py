@@ -101,8 +101,8 @@ class Sentences(Sequence[Sentence]):
         if not parts:
             return cls.concatenate(documents, [])
         ids, doc, start, end, passage = (np.concatenate(c) for c in zip(*parts))
-        first = np.flatnonzero(np.diff(doc, prepend=-1))  # first row of each document's run
-        position = np.arange(len(doc)) - np.repeat(first, np.diff(np.append(first, len(doc))))
+        first, stop = document_runs(doc)
+        position = np.arange(len(doc)) - np.repeat(first, stop - first)
         return cls(
             documents,
             tuple(documents),
@@ -177,6 +177,13 @@ class Sentences(Sequence[Sentence]):
         """Each row's `(doc_id, start, end)`."""
         for d, start, end in zip(self.doc.tolist(), self.start.tolist(), self.end.tolist()):
             yield self.doc_ids[d], start, end
+
+
+def document_runs(doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first and past-the-last rows of each run of equal numbers in `doc` (a document's
+    sentences are consecutive), in order."""
+    first = np.flatnonzero(np.diff(doc, prepend=-1))
+    return first, np.append(first[1:], len(doc)) if len(first) else first
 
 
 def _renumbered(part: Sentences, number: Mapping[str, int]) -> np.ndarray:
