@@ -221,6 +221,12 @@ def _settings(model: str | None):  # noqa: ANN202
     return Settings() if model is None else Settings.for_model(model)
 
 
+def _eval_settings(args: argparse.Namespace):  # noqa: ANN202
+    """`--model`'s settings with `--fusion`, and without the reader under `--no-reader`."""
+    settings = _settings(args.model)
+    return settings.with_(fusion=args.fusion, reader=settings.reader and not args.no_reader)
+
+
 def _open(store: Path | None):  # noqa: ANN202
     from qa.assistant import Assistant
 
@@ -316,8 +322,7 @@ def _eval(args: argparse.Namespace) -> int:
     eval_set = load_eval_set(args.file, documents)
     if args.sample:
         eval_set = eval_set.sample(args.sample)
-    settings = _settings(args.model)
-    settings = settings.with_(fusion=args.fusion, reader=settings.reader and not args.no_reader)
+    settings = _eval_settings(args)
     settings = settings.for_texts(d.text for d in eval_set.corpus.documents.values())
     embedder = make_embedder(
         settings.embedder, precision=args.precision, show_progress=not args.json
@@ -352,8 +357,7 @@ def _eval_conversations(args: argparse.Namespace) -> int:
     )
 
     conversations = load_conversations(args.file)
-    settings = _settings(args.model)
-    settings = settings.with_(fusion=args.fusion, reader=settings.reader and not args.no_reader)
+    settings = _eval_settings(args)
     documents = [*conversations.documents, *_distractors(args.corpus or [])]
     assistant = Assistant.from_documents(documents, settings)
     report = evaluate_conversations(assistant, conversations.conversations)
