@@ -21,6 +21,7 @@ from qa.followup import Turn, follow_up_context
 from qa.indexes import Indexes
 from qa.ingest import read_documents
 from qa.language import is_chinese
+from qa.milvus import space_of
 from qa.progress import Progress, quiet
 from qa.reader import Reader, packaged_reader
 from qa.reading import read_ranking
@@ -116,7 +117,7 @@ class Assistant:
         if embedder is None:
             settings = settings.for_texts(d.text for d in corpus.documents.values())
             embedder = make_embedder(settings.embedder)
-        indexes = Indexes.build(corpus, embedder, progress, settings.titled)
+        indexes = Indexes.build(corpus, embedder, progress, settings.titled, space_of(settings))
         return cls(corpus, embedder, indexes, settings)
 
     @classmethod
@@ -219,7 +220,12 @@ class Assistant:
             return Assistant.from_corpus(corpus, fitted, progress=progress)
         r = self.retriever
         indexes = Indexes.update(
-            corpus, r.embedder, (self.corpus, r.indexes), progress, self.settings.titled
+            corpus,
+            r.embedder,
+            (self.corpus, r.indexes),
+            progress,
+            self.settings.titled,
+            space_of(self.settings),
         )
         return Assistant(corpus, r.embedder, indexes, self.settings)
 

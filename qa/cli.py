@@ -89,6 +89,41 @@ def _parser() -> argparse.ArgumentParser:
         "store's own model; for a new store all-MiniLM-L6-v2, or multilingual-e5-small when a "
         "document is Chinese); another model than the store's re-embeds everything",
     )
+    index.add_argument(
+        "--milvus",
+        metavar="URI",
+        default=None,
+        help="keep the vectors in Milvus: http://HOST:19530 for a server or cluster, or a path "
+        "ending in .db for Milvus Lite (default: where the store keeps them; a new store: in its "
+        'folder, with FAISS); --milvus "" moves them back into the folder',
+    )
+    index.add_argument(
+        "--collection",
+        default=None,
+        help="the Milvus collections' name prefix (default: qa_ and the store folder's name)",
+    )
+    index.add_argument(
+        "--ray",
+        action="store_true",
+        help="read, split and embed on Ray: a local cluster started for the run, or the one at "
+        "--address or $RAY_ADDRESS; run again after a failure, it resumes (docs/ray.md)",
+    )
+    index.add_argument(
+        "--address",
+        help="an existing Ray cluster (implies --ray): auto, HOST:6379 or ray://HOST:10001",
+    )
+    index.add_argument(
+        "--workers",
+        type=int,
+        help="Ray embedding actors (implies --ray), one model copy each (default: one per CPU "
+        "of the cluster, fewer where its memory holds fewer at 1.5 GB each)",
+    )
+    index.add_argument(
+        "--runtime-env",
+        metavar="JSON",
+        help='Ray runtime environment for the workers, e.g. \'{"working_dir": "."}\' when the '
+        "cluster's machines lack this project (implies --ray)",
+    )
     index.add_argument("--json", action="store_true", help="print a JSON summary, no progress bar")
     index.set_defaults(run=_index)
 
@@ -234,16 +269,45 @@ def _open(store: Path | None):  # noqa: ANN202
 
 
 def _index(args: argparse.Namespace) -> int:
+    from qa.errors import QAError
     from qa.indexing import index_paths
     from qa.progress import Bars, quiet
+    from qa.ray_cluster import RayCluster
 
+    ray = None
+    if args.ray or args.address or args.runtime_env or args.workers:
+        try:
+            runtime_env = json.loads(args.runtime_env or "{}")
+        except json.JSONDecodeError as exc:
+            raise QAError(f"--runtime-env is not JSON ({exc}); give an object, e.g. {{}}") from exc
+        address = args.address or os.environ.get("RAY_ADDRESS")  # as Ray's own tools
+        ray = RayCluster(address, args.workers, runtime_env)
     with Bars() as bars:
-        settings = None if args.model is None else _settings(args.model)
+        settings = _index_settings(args)
         report = index_paths(
-            args.paths, args.store, settings, progress=quiet if args.json else bars
+            args.paths, args.store, settings, progress=quiet if args.json else bars, ray=ray
         )
     print(report.to_json() if args.json else _index_message(report))
     return 0
+
+
+def _index_settings(args: argparse.Namespace):  # noqa: ANN202
+    """The settings `--model` and `--milvus` ask for; None (the store's own) without them.
+    Each keeps what the other does not change: `--model` keeps the store's Milvus, and
+    `--milvus` the store's model."""
+    if args.model is None and args.milvus is None:
+        return None
+    from qa.indexing import stored_settings
+    from qa.milvus import collection_name
+
+    stored = stored_settings(args.store)
+    settings = _settings(args.model) if args.model is not None else stored or _settings(None)
+    if args.milvus is not None:
+        name = args.collection or collection_name(args.store)
+        return settings.with_(milvus=args.milvus, milvus_collection=args.milvus and name)
+    if stored is not None:
+        return settings.with_(milvus=stored.milvus, milvus_collection=stored.milvus_collection)
+    return settings
 
 
 def _index_message(report: Any) -> str:

@@ -9,7 +9,7 @@ likely the answer than an equally similar sentence elsewhere.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 
@@ -58,18 +58,36 @@ def passage_numbers(block_sizes: Sequence[int], limit: int = MAX_PASSAGE_SENTENC
     return numbers
 
 
+@dataclass(frozen=True)
+class DocumentSplit:
+    """A document's sentence spans and each sentence's passage number, before ids are given
+    (`qa.ray_index` computes them on other machines)."""
+
+    spans: Sequence[tuple[int, int]]
+    passages: Sequence[int]
+
+
+def split_document(
+    document: Document, progress: Callable[[int], None] | None = None
+) -> DocumentSplit:
+    """A document's sentences and passages; `progress(characters_done)` is called during a
+    long document."""
+    blocks = split_blocks(document.text, progress)
+    spans = [(span.start, span.end) for block in blocks for span in block]
+    return DocumentSplit(spans, passage_numbers([len(block) for block in blocks]))
+
+
 def sentences_of(
     document: Document,
     first_id: int,
     progress: Callable[[int], None] | None = None,
+    split: DocumentSplit | None = None,
 ) -> Sentences:
-    """Split a document into sentences with ids from `first_id`; `progress(characters_done)`
-    is called during a long document."""
-    blocks = split_blocks(document.text, progress)
-    spans = [(span.start, span.end) for block in blocks for span in block]
-    passages = passage_numbers([len(block) for block in blocks])
-    ids = range(first_id, first_id + len(spans))
-    return Sentences.of_document(document, ids, spans, passages)
+    """Split a document (unless its `split` is given) into sentences with ids from
+    `first_id`; `progress(characters_done)` is called during a long document."""
+    split = split or split_document(document, progress)
+    ids = range(first_id, first_id + len(split.spans))
+    return Sentences.of_document(document, ids, split.spans, split.passages)
 
 
 def _offset(progress: Progress, done: int, total: int, chars: int) -> None:
@@ -94,12 +112,14 @@ class Corpus:
         documents: Iterable[Document],
         known: Corpus | None = None,
         progress: Progress = quiet,
+        splits: Mapping[str, DocumentSplit] | None = None,
     ) -> Corpus:
         """Split documents into sentences; a document whose text was seen already is skipped.
 
         A document `known` already has keeps its sentences (and their ids) without being
-        split again; a new document's sentences get ids from `known.next_id` on. Reports
-        `splitting` progress in characters of the new documents."""
+        split again; a new document's sentences get ids from `known.next_id` on, from its
+        split in `splits` (by document id) when there is one. Reports `splitting` progress in
+        characters of the new documents."""
         by_id: dict[str, Document] = {}
         for doc in documents:
             by_id.setdefault(doc.doc_id, doc)  # the first of equal texts wins
@@ -113,7 +133,8 @@ class Corpus:
                 parts.append(known.document_sentences(doc.doc_id))
                 continue
             progress("splitting", done, total)
-            new = sentences_of(doc, next_id, partial(_offset, progress, done, total))
+            split = splits.get(doc.doc_id) if splits else None
+            new = sentences_of(doc, next_id, partial(_offset, progress, done, total), split)
             parts.append(new)
             next_id += len(new)
             done += len(doc.text)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from qa.corpus import Corpus
 from qa.errors import QAError
 from qa.lexical import LexicalIndex
 from qa.progress import Progress, quiet
+
+if TYPE_CHECKING:
+    from qa.milvus import MilvusSpace, MilvusVectors
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +54,27 @@ class Indexes:
     """Sentence rows key the sentence indexes; `corpus.passage_of` ids key the passage ones.
 
     A passage's vector is the normalised mean of its sentences' vectors, so passages cost no
-    extra embedding.
+    extra embedding. The vectors live in the store folder (FAISS) or in Milvus (`qa.milvus`);
+    BM25 is always qa's own, whose scores linear fusion divides by their IDF ceiling.
     """
 
-    vectors: VectorIndex
+    vectors: VectorIndex | MilvusVectors
     lexical: LexicalIndex
-    passage_vectors: VectorIndex
+    passage_vectors: VectorIndex | MilvusVectors
     passage_lexical: LexicalIndex
 
     @classmethod
     def build(
-        cls, corpus: Corpus, embedder: Embedder, progress: Progress = quiet, titled: bool = False
+        cls,
+        corpus: Corpus,
+        embedder: Embedder,
+        progress: Progress = quiet,
+        titled: bool = False,
+        space: MilvusSpace | None = None,
     ) -> Indexes:
-        """Embed and index every sentence of `corpus` (`indexed_text`), and its passages."""
-        return cls.update(corpus, embedder, None, progress, titled)
+        """Embed and index every sentence of `corpus` (`indexed_text`), and its passages;
+        into the Milvus `space` when one is given (embedding only what it lacks)."""
+        return cls.update(corpus, embedder, None, progress, titled, space)
 
     @classmethod
     def update(
@@ -73,12 +84,16 @@ class Indexes:
         previous: tuple[Corpus, Indexes] | None,
         progress: Progress = quiet,
         titled: bool = False,
+        space: MilvusSpace | None = None,
     ) -> Indexes:
         """Index `corpus`, embedding only the sentences the `previous` corpus did not have (same
         document, same span; `indexed_text`); the others keep their stored vectors.
 
         Vectors go into the index a block of rows at a time, so a large corpus's vectors are
-        held once (in the index), not also in an array beside it."""
+        held once (in the index), not also in an array beside it. With a Milvus `space` they
+        go there instead (`qa.milvus.sync`)."""
+        if space is not None:
+            return cls._in_milvus(corpus, embedder, previous, progress, titled, space)
         found = np.full(len(corpus.sentences), -1, dtype=np.int64)
         if previous is not None:
             old_corpus, old = previous
@@ -88,6 +103,28 @@ class Indexes:
         log.info("embedding %d new sentences, reusing %d", fresh, len(found) - fresh)
         blocks = cls._blocks(corpus, embedder, found, previous, progress, titled)
         return cls._assemble(corpus, embedder.dimension, blocks, titled)
+
+    @classmethod
+    def _in_milvus(
+        cls,
+        corpus: Corpus,
+        embedder: Embedder,
+        previous: tuple[Corpus, Indexes] | None,
+        progress: Progress,
+        titled: bool,
+        space: MilvusSpace,
+    ) -> Indexes:
+        from qa.milvus import MilvusVectors
+        from qa.milvus.sync import sync
+
+        known = None
+        if previous is not None and isinstance(previous[1].vectors, MilvusVectors):
+            known = (previous[0], previous[1].vectors)
+        vectors, passage_vectors = sync(
+            space, corpus, embedder, known, progress, lambda row: indexed_text(corpus, row, titled)
+        )
+        lexical, passage_lexical = cls._lexical(corpus, titled)
+        return cls(vectors, lexical, passage_vectors, passage_lexical)
 
     @staticmethod
     def _blocks(
@@ -137,20 +174,23 @@ class Indexes:
             vectors.add(rows, block)
             np.add.at(means, corpus.passage_of[rows], block)
         passage_vectors = VectorIndex(dimension)
-        passage_ids = np.arange(passages, dtype=np.int64)
-        passage_vectors.add(passage_ids, normalize_rows(means))
+        passage_vectors.add(np.arange(passages, dtype=np.int64), normalize_rows(means))
+        lexical, passage_lexical = cls._lexical(corpus, titled)
+        return cls(vectors, lexical, passage_vectors, passage_lexical)
+
+    @staticmethod
+    def _lexical(corpus: Corpus, titled: bool) -> tuple[LexicalIndex, LexicalIndex]:
+        """BM25 over the sentences (`indexed_text`) and over the passages."""
         sentences = range(len(corpus.sentences))
         texts = (
             (indexed_text(corpus, row, True) for row in sentences)
             if titled
             else corpus.sentences.texts()
         )
-        lexical = LexicalIndex.build(sentences, texts)
-        return cls(
-            vectors,
-            lexical,
-            passage_vectors,
-            LexicalIndex.build(passage_ids.tolist(), corpus.passage_texts()),
+        passages = range(corpus.passage_count)
+        return (
+            LexicalIndex.build(sentences, texts),
+            LexicalIndex.build(passages, corpus.passage_texts()),
         )
 
     def save(self, folder: Path) -> None:
@@ -159,14 +199,22 @@ class Indexes:
             index.save(folder / name)
 
     @classmethod
-    def load(cls, folder: Path, corpus: Corpus) -> Indexes:
-        """Load indexes written by `save` and check they cover `corpus`.
+    def load(cls, folder: Path, corpus: Corpus, space: MilvusSpace | None = None) -> Indexes:
+        """Load indexes written by `save` (the vectors from the Milvus `space` when given) and
+        check they cover `corpus`.
 
         Raises:
             QAError: An index is missing, damaged, or does not match the corpus.
         """
+        vectors: VectorIndex | MilvusVectors
+        passage_vectors: VectorIndex | MilvusVectors
         try:
-            vectors, passage_vectors = (VectorIndex.load(folder / f) for f in _FOLDERS[::2])
+            if space is not None:
+                from qa.milvus.sync import opened
+
+                vectors, passage_vectors = opened(space, corpus)
+            else:
+                vectors, passage_vectors = (VectorIndex.load(folder / f) for f in _FOLDERS[::2])
         except EmbeddingError as exc:  # its message says what is wrong and what to do
             raise QAError(f"the store {folder} is damaged: {exc}") from exc
         except (OSError, ValueError) as exc:
@@ -189,5 +237,5 @@ class Indexes:
     def dimension(self) -> int:
         return self.vectors.dimension
 
-    def _members(self) -> tuple[VectorIndex | LexicalIndex, ...]:
+    def _members(self) -> tuple[VectorIndex | MilvusVectors | LexicalIndex, ...]:
         return (self.vectors, self.lexical, self.passage_vectors, self.passage_lexical)

@@ -14,15 +14,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from embeddings import Embedder, LazyEmbedder, make_embedder
 from qa.assistant import Assistant
 from qa.errors import DamagedStoreError, QAError
 from qa.ingest import Ingested, ingest
 from qa.progress import Progress, quiet
+from qa.ray_checkpoint import EmbeddingCheckpoint, checkpoint_folder
 from qa.settings import Settings
 from qa.store import holds_store, read_manifest
 from qa.types import Document
+
+if TYPE_CHECKING:
+    from qa.ray_index import RayCluster, RayIndexing
 
 log = logging.getLogger(__name__)
 
@@ -54,26 +59,50 @@ def index_paths(
     settings: Settings | None = None,
     embedder: Callable[[], Embedder] | None = None,
     progress: Progress = quiet,
+    ray: RayCluster | None = None,
 ) -> IndexReport:
     """Index `paths` into `store`, creating it or bringing it up to date (module docstring).
 
     `settings` default to the store's own (a new store: `Settings()`, fitted to the documents'
     language); settings with another embedder than the store's index everything anew with
     it. `embedder()` gives the embedder (default: load `settings.embedder`); it is called only
-    when something needs embedding.
+    when something needs embedding. `ray`: read, split and embed on this Ray cluster
+    (`qa.ray_index`; `embedder` is sent to its actors), for the same store; run again after
+    a failure, it embeds only what the failed run had not.
     `progress` is told how the long phases go.
 
     Raises:
         QAError: A path does not exist, or no document could be read (the store is then left
-            as it was; `qa docs remove` takes documents out).
+            as it was; `qa docs remove` takes documents out); with `ray`, Ray is not
+            installed or no cluster answers at its address.
     """
     store = Path(store)
     if settings is None:
-        settings = _settings_of(store) or Settings()
-    ingested = ingest(paths, progress)
-    previous = _previous(
-        store, settings.embedder, embedder or partial(make_embedder, settings.embedder)
-    )
+        settings = stored_settings(store) or Settings()
+    if ray is None:
+        return _indexed(paths, store, settings, embedder, progress)
+    from qa.ray_index import RayIndexing, connected
+
+    with connected(ray) as workers:
+        on_ray = RayIndexing(workers, EmbeddingCheckpoint(checkpoint_folder(store)))
+        report = _indexed(paths, store, settings, embedder, progress, on_ray)
+    on_ray.checkpoint.remove()  # the store holds its vectors now
+    return report
+
+
+def _indexed(
+    paths: Sequence[str | Path],
+    store: Path,
+    settings: Settings,
+    embedder: Callable[[], Embedder] | None,
+    progress: Progress,
+    on_ray: RayIndexing | None = None,
+) -> IndexReport:
+    ingested, splits = on_ray.read(paths, progress) if on_ray else (ingest(paths, progress), {})
+    make: Callable[[], Embedder] = embedder or partial(make_embedder, settings.embedder)
+    if on_ray:
+        make = partial(on_ray.embedder, make, settings.embedder)
+    previous = _previous(store, settings, make)
     kept = _kept_previous(ingested, previous)
     documents = [*ingested.documents, *kept]
     if not documents:
@@ -84,7 +113,11 @@ def index_paths(
             + "; the store is left as it was"
         )
     if previous:
+        if on_ray:
+            on_ray.prepare_update(previous, documents, splits, embedder, progress)
         assistant = previous.synced(documents, progress)
+    elif on_ray:
+        assistant = on_ray.from_documents(documents, settings, embedder, splits, progress)
     else:  # without an embedder given, the settings are fitted to the documents' language
         given = embedder() if embedder else None
         assistant = Assistant.from_documents(documents, settings, given, progress)
@@ -108,7 +141,7 @@ def index_paths(
     )
 
 
-def _settings_of(store: Path) -> Settings | None:
+def stored_settings(store: Path) -> Settings | None:
     """The settings a store was built with, or None (no store, or an unreadable manifest)."""
     try:
         return Settings.from_json(read_manifest(store)["settings"]) if holds_store(store) else None
@@ -116,10 +149,13 @@ def _settings_of(store: Path) -> Settings | None:
         return None
 
 
-def _previous(store: Path, model: str, embedder: Callable[[], Embedder]) -> Assistant | None:
+def _previous(
+    store: Path, settings: Settings, embedder: Callable[[], Embedder]
+) -> Assistant | None:
     """The store's assistant to bring up to date, or None to index anew: no store yet, one
-    built with another model, or a damaged one (said as a warning). Its model loads only if
-    something new needs embedding.
+    built with another model or keeping its vectors elsewhere (FAISS or another Milvus
+    collection) than `settings` say, or a damaged one (said as a warning). Its model loads
+    only if something new needs embedding.
 
     Raises:
         QAError: The folder holds something else, or a store of a format this qa cannot read.
@@ -128,6 +164,15 @@ def _previous(store: Path, model: str, embedder: Callable[[], Embedder]) -> Assi
         return None
     try:
         manifest = read_manifest(store)
+        model = settings.embedder
+        place = Settings.from_json(manifest["settings"]).vector_place
+        if place != settings.vector_place:
+            log.warning(
+                "the store keeps its vectors in %s; indexing anew into %s",
+                place,
+                settings.vector_place,
+            )
+            return None
         if manifest.get("embedder") != model:
             log.warning(
                 "the store was built with %s; indexing anew with %s",

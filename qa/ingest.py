@@ -49,15 +49,22 @@ def read_files(
 ) -> Ingested:
     """Read `files`, given as `(path, name citations show)`, skipping the ones that cannot be
     read and the ones whose text `known` (by document id) or an earlier file already has."""
+    return gathered(((name, _read(path, name, progress)) for path, name in files), known)
+
+
+def gathered(
+    outcomes: Iterable[tuple[str, Document | QAError]],
+    known: Mapping[str, Document] | None = None,
+) -> Ingested:
+    """What reading files gave, as `(name, document or why it could not be read)` in file
+    order: `read_files`'s result, whoever did the reading (`qa.ray_index` reads elsewhere)."""
     seen = dict(known or {})
     documents: list[Document] = []
     skipped: list[Skipped] = []
     near_empty: list[str] = []
-    for path, name in files:
-        try:
-            document = read_file(path, source=name, progress=progress)
-        except QAError as exc:
-            skipped.append(Skipped(name, str(exc)))
+    for name, document in outcomes:
+        if isinstance(document, QAError):
+            skipped.append(Skipped(name, str(document)))
             continue
         other = seen.get(document.doc_id)
         if other is not None:
@@ -77,6 +84,13 @@ def read_files(
     return Ingested(tuple(documents), tuple(skipped), tuple(near_empty))
 
 
+def _read(path: Path, name: str, progress: Progress) -> Document | QAError:
+    try:
+        return read_file(path, source=name, progress=progress)
+    except QAError as exc:
+        return exc
+
+
 def ingest(paths: Iterable[str | Path], progress: Progress = quiet) -> Ingested:
     """Read files, and the supported files found recursively in folders (see `read_files`).
 
@@ -84,7 +98,7 @@ def ingest(paths: Iterable[str | Path], progress: Progress = quiet) -> Ingested:
         QAError: A path does not exist or a named file has an unsupported type (nothing is
             read then: a mistyped path must not look like a folder that was emptied).
     """
-    files = [(path, str(path)) for path in _files(paths)]  # every path checked before reading
+    files = [(path, str(path)) for path in files_in(paths)]  # every path checked before reading
     return read_files(files, progress=progress)
 
 
@@ -110,7 +124,12 @@ def _chars(text: str) -> int:
     return sum(not c.isspace() for c in text)
 
 
-def _files(paths: Iterable[str | Path]) -> list[Path]:
+def files_in(paths: Iterable[str | Path]) -> list[Path]:
+    """The files `paths` name, and the supported files in folders (recursively, sorted).
+
+    Raises:
+        QAError: As `ingest`.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)

@@ -113,12 +113,16 @@ class Retriever:
             question, query_vector = scope.topic(question), None
         if query_vector is None:
             query_vector = self.embed_question(question)
-        dense = self._dense(query_vector, depth if mode != Mode.BM25 else 1, within)
-        best_similarity = dense[0].score if dense else 0.0
+        recalled = None
+        if mode == Mode.HYBRID and within is None:
+            recalled = self._recalled(question, query_vector, depth)
+        dense, bm25, cosines = recalled or self._searched(
+            question, query_vector, mode, depth, within
+        )
+        best_similarity = max(cosines.values(), default=0.0)
         if mode == Mode.BM25:
-            dense = []  # only the best similarity was wanted
-        bm25 = self.indexes.lexical.search(question, depth, within) if mode != Mode.DENSE else []
-        signals = _Signals(cosine={hit.row: hit.score for hit in dense})
+            dense, cosines = [], {}  # only the best similarity was wanted
+        signals = _Signals(cosine=cosines)
         if mode == Mode.HYBRID:
             topic = _Topic(question, query_vector)
             if scope.context:
@@ -205,22 +209,55 @@ class Retriever:
         """The question's unit vector, shape `(dimension,)`."""
         return embed_queries(self.embedder, [question])[0]
 
+    def _searched(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        mode: Mode,
+        depth: int,
+        within: np.ndarray | None,
+    ) -> tuple[list[Hit], list[Hit], dict[int, float]]:
+        """The dense and BM25 hits each index finds by itself (BM25 mode: the best dense hit
+        alone, for its similarity), and the dense hits' cosines."""
+        dense = self._dense(query_vector, depth if mode != Mode.BM25 else 1, within)
+        bm25 = self.indexes.lexical.search(question, depth, within) if mode != Mode.DENSE else []
+        return dense, bm25, {hit.row: hit.score for hit in dense}
+
+    def _recalled(
+        self, question: str, query_vector: np.ndarray, depth: int
+    ) -> tuple[list[Hit], list[Hit], dict[int, float]] | None:
+        """Where the vectors live in a Milvus that searches BM25 itself, the candidates it
+        finds (`MilvusVectors.hybrid`: dense and its own BM25 fused by RRF) ranked by each of
+        qa's signals: dense and BM25 hits among them, and every candidate's cosine. The
+        fusion that follows is then the same as over local indexes. None elsewhere."""
+        hybrid = getattr(self.indexes.vectors, "hybrid", None)
+        found = hybrid(query_vector, question, depth) if hybrid is not None else None
+        if found is None:
+            return None
+        rows, cosines = found
+        bm25 = self.indexes.lexical.search(question, depth, rows)
+        return _by_score(rows, cosines, depth), bm25, dict(zip(rows.tolist(), cosines.tolist()))
+
     def _dense(
         self, query_vector: np.ndarray, depth: int, within: np.ndarray | None = None
     ) -> list[Hit]:
         if within is not None:
-            similarity = self.indexes.vectors.similarity(query_vector, within)
-            top = np.argsort(-similarity, kind="stable")[:depth]
-            return [
-                Hit(row=int(within[i]), score=float(similarity[i]), rank=rank)
-                for rank, i in enumerate(top, start=1)
-            ]
+            return _by_score(within, self.indexes.vectors.similarity(query_vector, within), depth)
         scores, ids = self.indexes.vectors.search(query_vector[None, :], depth)
         return [
             Hit(row=int(sid), score=float(score), rank=rank)
             for rank, (score, sid) in enumerate(zip(scores[0], ids[0]), start=1)
             if sid >= 0
         ]
+
+
+def _by_score(rows: np.ndarray, scores: np.ndarray, depth: int) -> list[Hit]:
+    """The `depth` best of `rows` by `scores`, as ranked hits."""
+    top = np.argsort(-scores, kind="stable")[:depth]
+    return [
+        Hit(row=int(rows[i]), score=float(scores[i]), rank=rank)
+        for rank, i in enumerate(top, start=1)
+    ]
 
 
 def _evidence(fused: Hit, bm25: Hit | None, dense_rank: int | None, signals: _Signals) -> Evidence:

@@ -44,6 +44,11 @@ class Settings:
         reader_weight: Weight of the reader's log-odds added to a read sentence's score.
         abstain_threshold: Answerability below this abstains; None takes the packaged
             calibration for the embedder (and never abstains for an uncalibrated model).
+        milvus: Where the sentence and passage vectors live: "" keeps them in the store
+            folder (FAISS); a Milvus URI ("http://host:19530" for a server or cluster, a path
+            ending in ".db" for Milvus Lite) puts them in Milvus (`qa.milvus`, docs/milvus.md).
+        milvus_collection: The Milvus collections' name prefix (`NAME_sentences`,
+            `NAME_passages`); `qa index --milvus` takes the store folder's name.
     """
 
     embedder: str = DEFAULT_MODEL
@@ -64,6 +69,8 @@ class Settings:
     read_depth: int = 5
     reader_weight: float = 0.25
     abstain_threshold: float | None = None
+    milvus: str = ""
+    milvus_collection: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", Mode(self.mode))
@@ -91,6 +98,13 @@ class Settings:
         if self.auto_model and self.embedder == DEFAULT_MODEL and any_chinese(texts):
             return self.with_(embedder=MULTILINGUAL_MODEL, **MULTILINGUAL_TUNING)
         return self
+
+    @property
+    def vector_place(self) -> str:
+        """Where the vectors live, in words."""
+        if not self.milvus:
+            return "the store folder (FAISS)"
+        return f"Milvus at {self.milvus}, collections {self.milvus_collection}_*"
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""

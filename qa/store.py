@@ -27,6 +27,7 @@ from qa.corpus import Corpus
 from qa.errors import DamagedStoreError, QAError
 from qa.indexes import Indexes
 from qa.metadata import read_metadata, write_metadata
+from qa.milvus import space_of
 from qa.settings import Settings
 
 FORMAT_VERSION = 4  # 4: stable sentence ids; 3: metadata in SQLite (2 had JSON lines)
@@ -135,16 +136,17 @@ def load_store(folder: Path) -> StoredIndexes:
 
 def _load(folder: Path) -> StoredIndexes:
     manifest = read_manifest(folder)
+    settings = Settings.from_json(manifest["settings"])
     try:
         corpus = read_metadata(folder)
-        indexes = Indexes.load(folder, corpus)
+        indexes = Indexes.load(folder, corpus, space_of(settings))
     except (OSError, KeyError, TypeError, ValueError, sqlite3.Error) as exc:
         raise DamagedStoreError(
             f"the store {folder} is damaged ({exc}); rebuild it with `qa index`"
         ) from exc
     except QAError as exc:
         raise DamagedStoreError(str(exc)) from exc
-    return StoredIndexes(Settings.from_json(manifest["settings"]), corpus, indexes)
+    return StoredIndexes(settings, corpus, indexes)
 
 
 def load_documents(folder: Path) -> tuple[Settings, Corpus]:

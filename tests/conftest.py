@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,6 +45,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory) -> str:  # noqa: ANN001
+    """One Milvus Lite database for the session (as one server serves many stores)."""
+    pytest.importorskip("milvus_lite", reason="Milvus Lite is not installed (./dev.sh installs it)")
+    return str(tmp_path_factory.mktemp("milvus") / "milvus.db")
+
+
+@pytest.fixture(params=["faiss", "milvus"])
+def backend(request) -> dict[str, str]:  # noqa: ANN001
+    """Settings fields for each place vectors can live: the store folder (FAISS) and Milvus
+    (Lite here), in collections of the test's own."""
+    if request.param == "faiss":
+        return {}
+    uri = request.getfixturevalue("milvus_uri")
+    return {"milvus": uri, "milvus_collection": f"test_{uuid.uuid4().hex[:12]}"}
 
 
 @pytest.fixture

@@ -15,8 +15,10 @@ TEXTS = [
 
 
 @pytest.fixture
-def assistant(fake_embedder) -> Assistant:  # noqa: ANN001
-    return Assistant.from_texts(TEXTS, Settings(abstain_threshold=0.2), embedder=fake_embedder)
+def assistant(fake_embedder, backend) -> Assistant:  # noqa: ANN001
+    """The same behaviour is expected whether the vectors live in FAISS or Milvus."""
+    settings = Settings(abstain_threshold=0.2, **backend)
+    return Assistant.from_texts(TEXTS, settings, embedder=fake_embedder)
 
 
 def test_citations_point_at_exact_document_offsets(assistant: Assistant) -> None:
@@ -100,8 +102,12 @@ def test_loading_a_store_with_a_missing_index_fails_clearly(
     assistant: Assistant, fake_embedder, tmp_path
 ) -> None:  # noqa: ANN001
     assistant.save(tmp_path / "store")
-    (tmp_path / "store" / "vectors" / "vectors.faiss").unlink()
-    with pytest.raises(QAError, match="rebuild it with `qa index`"):
+    space = assistant.retriever.indexes.vectors.space if assistant.settings.milvus else None
+    if space is not None:
+        space.drop()
+    else:
+        (tmp_path / "store" / "vectors" / "vectors.faiss").unlink()
+    with pytest.raises(QAError, match="rebuild (it|the store) with `qa index`"):
         Assistant.load(tmp_path / "store", embedder=fake_embedder)
     with pytest.raises(QAError, match="not a store"):
         Assistant.load(tmp_path / "nothing", embedder=fake_embedder)
