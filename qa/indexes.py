@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,16 +26,17 @@ EMBED_BATCH = 1024  # a bulk embedder sorts each call by length: more texts, les
 BLOCK_ROWS = 16 * EMBED_BATCH
 
 
-def _embedded(
-    embedder: Embedder, texts: Sequence[str], progress: Progress, done: int = 0, total: int = -1
-) -> Iterator[tuple[int, np.ndarray]]:
-    """`(start, vectors)` of `texts` in batches of `EMBED_BATCH`; progress counts on from
-    `done` of `total` (default `len(texts)`)."""
-    total = len(texts) if total < 0 else total
-    for start in range(0, len(texts), EMBED_BATCH):
-        stop = min(start + EMBED_BATCH, len(texts))
-        yield start, embedder.embed(texts[start:stop])
-        progress("embedding", done + stop, total)
+def embedding_calls(rows: np.ndarray) -> list[np.ndarray]:
+    """The rows each `embed` call of indexing takes, for new sentences in `rows` (ascending):
+    those of one block of `BLOCK_ROWS` rows at a time, at most `EMBED_BATCH` a call. A bulk
+    embedder's vectors depend a little on which texts share a call, so `qa index --ray` makes
+    exactly these calls (`qa.ray_embed.planned_calls`)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    calls: list[np.ndarray] = []
+    blocks = rows // BLOCK_ROWS
+    for inside in np.split(rows, np.flatnonzero(np.diff(blocks)) + 1):
+        calls.extend(inside[i : i + EMBED_BATCH] for i in range(0, len(inside), EMBED_BATCH))
+    return [call for call in calls if len(call)]
 
 
 def indexed_text(corpus: Corpus, row: int, titled: bool) -> str:
@@ -145,11 +146,11 @@ class Indexes:
             kept = found[rows] >= 0
             if kept.any() and previous is not None:
                 block[kept] = previous[1].vectors.vectors(found[rows][kept])
-            new = rows[~kept]
-            texts = [indexed_text(corpus, i, titled) for i in new.tolist()]
-            for first, vectors in _embedded(embedder, texts, progress, done, total):
-                block[np.flatnonzero(~kept)[first : first + len(vectors)]] = vectors
-            done += len(new)
+            for call in embedding_calls(rows[~kept]):
+                texts = [indexed_text(corpus, i, titled) for i in call.tolist()]
+                block[call - start] = embedder.embed(texts)
+                done += len(call)
+                progress("embedding", done, total)
             yield rows, block
 
     @classmethod

@@ -15,33 +15,19 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from embeddings import Embedder, LazyEmbedder, embed_queries
-from qa import indexes
-from qa.milvus import sync
+from qa.indexes import embedding_calls
 from qa.progress import Progress, quiet
 from qa.ray_checkpoint import EmbeddingCheckpoint, call_key
 
 log = logging.getLogger(__name__)
 
 
-def planned_calls(
-    texts: Sequence[str], first_row: int, milvus: bool = False
-) -> list[Sequence[str]]:
+def planned_calls(texts: Sequence[str], first_row: int) -> list[Sequence[str]]:
     """The `embed` calls indexing makes for new sentences whose texts are `texts`, in rows from
-    `first_row` on (after the sentences it keeps): `Indexes.update` makes runs of
-    `EMBED_BATCH`, cut again at every `BLOCK_ROWS`-th row (`Indexes._blocks`); with the
-    vectors in Milvus, `qa.milvus.sync` makes runs of its `BLOCK`."""
-    if milvus:
-        size = sync.BLOCK  # read now, as the others: tests shrink them
-        return [texts[start : start + size] for start in range(0, len(texts), size)]
-    batch, block_rows = indexes.EMBED_BATCH, indexes.BLOCK_ROWS
-    calls: list[Sequence[str]] = []
-    stop = first_row + len(texts)
-    for block in range(first_row - first_row % block_rows, stop, block_rows):
-        block_stop = min(stop, block + block_rows)
-        for start in range(max(first_row, block), block_stop, batch):
-            end = min(start + batch, block_stop)
-            calls.append(texts[start - first_row : end - first_row])
-    return calls
+    `first_row` on (after the sentences it keeps): `qa.indexes.embedding_calls`, for the FAISS
+    store and Milvus alike."""
+    rows = np.arange(first_row, first_row + len(texts))
+    return [texts[call[0] - first_row : call[-1] - first_row + 1] for call in embedding_calls(rows)]
 
 
 class RayEmbedder:

@@ -144,11 +144,11 @@ class RayIndexing:
 def _prepare(
     embedder: RayEmbedder, corpus: Corpus, first_row: int, settings: Settings, progress: Progress
 ) -> None:
-    """Embed `corpus`'s sentences in the calls indexing makes for them under `settings` when
-    their rows start at `first_row`."""
+    """Embed `corpus`'s sentences (indexed as `settings` say) in the calls indexing makes for
+    them when their rows start at `first_row`."""
     rows = range(len(corpus.sentences))
     texts = [indexed_text(corpus, row, settings.titled) for row in rows]
-    embedder.prepare(planned_calls(texts, first_row, bool(settings.milvus)), progress)
+    embedder.prepare(planned_calls(texts, first_row), progress)
 
 
 def _read_and_split(item: dict[str, Any]) -> dict[str, Any]:

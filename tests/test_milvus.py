@@ -17,13 +17,13 @@ import pytest
 
 from embeddings import MULTILINGUAL_MODEL
 from qa import Answer, Assistant, QAError, Settings
+from qa import indexes as indexes_module
 from qa.cli import _index_settings
 from qa.corpus import make_document
 from qa.evaluation.datasets import from_squad
 from qa.indexing import index_paths
 from qa.ingest import read_documents
 from qa.milvus import URI_VARIABLE, MilvusSpace
-from qa.milvus import sync as milvus_sync
 from tests.conftest import DIRECTORS, SAMPLE, FakeEmbedder
 
 SQUAD_SLICE = Path(__file__).parent / "data" / "squad-dev-slice.json"
@@ -100,7 +100,7 @@ def test_sample_and_squad_slice_cite_the_same_sentences_as_faiss(milvus, real_em
 
 
 def test_an_interrupted_write_resumes_where_it_stopped(milvus, monkeypatch, tmp_path) -> None:  # noqa: ANN001
-    monkeypatch.setattr(milvus_sync, "BLOCK", 2)
+    monkeypatch.setattr(indexes_module, "EMBED_BATCH", 2)
     settings = _on_milvus(milvus, Settings(reader=False))
     failing = FailingEmbedder(fail_on=3)  # two blocks of two sentences written, then killed
     with pytest.raises(RuntimeError, match="killed"):
@@ -211,7 +211,9 @@ def test_qa_index_moves_a_store_into_milvus_and_keeps_it_there(
     moved = index_paths([folder], store, _index_settings(args), given)
     assert moved.embedded_sentences == moved.sentences  # written into Milvus
     settings = Assistant.load(store, fake_embedder).settings
-    assert settings.milvus == milvus["milvus"] and settings.milvus_collection.startswith("qa_store_")
+    assert settings.milvus == milvus["milvus"] and settings.milvus_collection.startswith(
+        "qa_store_"
+    )
     (folder / "2.txt").write_text("Harbor notes\n\nThe festival was founded in 1987.", "utf-8")
     args = argparse.Namespace(model=None, milvus=None, collection=None, store=store)
     assert _index_settings(args) is None  # the store's own settings: still Milvus

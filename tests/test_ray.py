@@ -21,7 +21,6 @@ from qa.corpus import Corpus, make_document
 from qa.indexes import Indexes, indexed_text
 from qa.indexing import index_paths
 from qa.milvus import space_of
-from qa.milvus import sync as milvus_sync
 from qa.ray_checkpoint import checkpoint_folder
 from qa.ray_cluster import RayCluster, connected
 from qa.ray_embed import planned_calls
@@ -68,7 +67,6 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     some cut at a block's end, as a large one does with the real sizes."""
     monkeypatch.setattr(indexes_module, "EMBED_BATCH", 16)
     monkeypatch.setattr(indexes_module, "BLOCK_ROWS", 64)
-    monkeypatch.setattr(milvus_sync, "BLOCK", 24)
 
 
 @pytest.fixture
@@ -99,14 +97,13 @@ def test_planned_calls_are_the_calls_indexing_makes(
     small_batches: None, backend: dict[str, str]
 ) -> None:
     settings = Settings(**backend)
-    milvus = bool(settings.milvus)
     first = [make_document(_town(t, i), t) for i, t in enumerate(TOWNS[:4])]
     later = [make_document(_town(t, 9 + i), t) for i, t in enumerate(TOWNS[4:])]
     recorder = RecordingEmbedder()
     corpus = Corpus.build(first)
     built = Indexes.build(corpus, recorder, space=space_of(settings))
     assert len(recorder.calls) > 4  # the corpus crosses blocks
-    assert recorder.calls == planned_calls(_texts(corpus), 0, milvus)
+    assert recorder.calls == planned_calls(_texts(corpus), 0)
 
     recorder.calls.clear()
     kept = first[1:]  # the new rows start where no block does
@@ -114,7 +111,7 @@ def test_planned_calls_are_the_calls_indexing_makes(
     new = Corpus.build(later)
     rows_kept = sum(len(corpus.document_sentences(d.doc_id)) for d in kept)
     assert rows_kept % indexes_module.BLOCK_ROWS != 0
-    assert recorder.calls == planned_calls(_texts(new), rows_kept, milvus)
+    assert recorder.calls == planned_calls(_texts(new), rows_kept)
 
 
 def _compare(local: Path, remote: Path) -> None:

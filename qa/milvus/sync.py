@@ -16,13 +16,12 @@ import numpy as np
 from embeddings import Embedder, normalize_rows
 from qa.corpus import Corpus
 from qa.errors import DamagedStoreError
+from qa.indexes import embedding_calls
 from qa.milvus.space import MAX_TEXT_BYTES, PASSAGES, SENTENCES, MilvusSpace
 from qa.milvus.vectors import MilvusVectors
 from qa.progress import Progress
 
 log = logging.getLogger(__name__)
-
-BLOCK = 4_096  # sentences embedded and written at a time
 
 
 def passage_keys(corpus: Corpus) -> np.ndarray:
@@ -117,8 +116,8 @@ def _write_sentences(
     sums: dict[int, np.ndarray] = {}
     counts: dict[int, int] = {}
     progress("embedding", 0, len(rows))
-    for start in range(0, len(rows), BLOCK):
-        block = rows[start : start + BLOCK]
+    done = 0
+    for block in embedding_calls(rows):  # the calls indexing into FAISS makes (qa index --ray)
         texts = [text_of(row) for row in block.tolist()]
         vectors = embedder.embed(texts)
         space.upsert(
@@ -141,7 +140,8 @@ def _write_sentences(
             if new_passages[passage]:
                 sums[passage] = sums.get(passage, 0) + vector
                 counts[passage] = counts.get(passage, 0) + 1
-        progress("embedding", start + len(block), len(rows))
+        done += len(block)
+        progress("embedding", done, len(rows))
     return sums, counts
 
 
