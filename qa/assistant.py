@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -15,7 +15,7 @@ import numpy as np
 from embeddings import Embedder, make_embedder
 from qa.answering import make_answer
 from qa.calibration import Calibration, calibration_for
-from qa.corpus import Corpus, make_document
+from qa.corpus import Corpus, DocumentSplit, make_document
 from qa.errors import QAError
 from qa.followup import Turn, follow_up_context
 from qa.indexes import Indexes
@@ -174,16 +174,22 @@ class Assistant:
         corpus = Corpus.build([*self.corpus.documents.values(), *documents], self.corpus, progress)
         return self._reindexed(corpus, progress)
 
-    def synced(self, documents: Sequence[Document], progress: Progress = quiet) -> Assistant:
+    def synced(
+        self,
+        documents: Sequence[Document],
+        progress: Progress = quiet,
+        splits: Mapping[str, DocumentSplit] | None = None,
+    ) -> Assistant:
         """This collection made to hold exactly `documents`: texts it has keep their vectors
         and their place (first, in their old order), new or changed texts are embedded, the
         rest are dropped. A document is known by its text, so a renamed file is not
-        re-embedded (its source is updated)."""
+        re-embedded (its source is updated). `splits`: new documents' sentences, already
+        split (by document id; `qa index --ray` splits on the cluster)."""
         wanted: dict[str, Document] = {}
         for document in documents:
             wanted.setdefault(document.doc_id, document)
         kept = [wanted[doc_id] for doc_id in self.corpus.documents if doc_id in wanted]
-        corpus = Corpus.build([*kept, *wanted.values()], self.corpus, progress)
+        corpus = Corpus.build([*kept, *wanted.values()], self.corpus, progress, splits)
         return self._reindexed(corpus, progress)
 
     def remove_documents(self, doc_ids: Iterable[str]) -> Assistant:

@@ -115,7 +115,7 @@ def _indexed(
     if previous:
         if on_ray:
             on_ray.prepare_update(previous, documents, splits, embedder, progress)
-        assistant = previous.synced(documents, progress)
+        assistant = previous.synced(documents, progress, splits)
     elif on_ray:
         assistant = on_ray.from_documents(documents, settings, embedder, splits, progress)
     else:  # without an embedder given, the settings are fitted to the documents' language

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from qa import Assistant, QAError, Settings
+from qa import corpus as corpus_module
 from qa import indexes as indexes_module
 from qa.cli import main
 from qa.corpus import Corpus, make_document
@@ -137,6 +138,7 @@ def test_ray_index_matches_single_process(
     local_ray: int,
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.INFO, logger="qa.ray_embed")
     files = [SAMPLE, *_corpus(tmp_path / "docs", TOWNS[:4])]
@@ -150,7 +152,9 @@ def test_ray_index_matches_single_process(
     # an update: two documents gone, two new ones embedded after the kept rows
     files = [SAMPLE, *files[3:], *_corpus(tmp_path / "docs", TOWNS[4:])]
     index_paths(files, local)
-    report = index_paths(files, remote, ray=RayCluster())
+    with monkeypatch.context() as patched:  # the new documents are split on Ray, not here
+        patched.setattr(corpus_module, "split_document", lambda *a: pytest.fail("split here"))
+        report = index_paths(files, remote, ray=RayCluster())
     assert (report.added, report.removed) == (2, 2)
     _compare(local, remote)
     assert "embedding 0 sentences" not in caplog.text  # every run embedded on Ray
