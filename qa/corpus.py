@@ -175,6 +175,11 @@ class Corpus:
         changes[1:] = (doc[1:] != doc[:-1]) | (passage[1:] != passage[:-1])
         return np.cumsum(changes, dtype=np.int64) - 1
 
+    @cached_property
+    def passage_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The first and past-the-last rows of each passage, in passage id order."""
+        return document_runs(self.passage_of)
+
     @property
     def passage_count(self) -> int:
         """How many passages the corpus has."""
@@ -196,17 +201,16 @@ class Corpus:
 
     def passage_text_of(self, row: int) -> str:
         """The text of the passage holding the sentence in `row`."""
-        passage_of = self.passage_of
-        p = passage_of[row]
-        first = int(np.searchsorted(passage_of, p, side="left"))
-        last = int(np.searchsorted(passage_of, p, side="right")) - 1
-        a, b = self.sentences[first], self.sentences[last]
-        return self.documents[a.doc_id].text[a.start : b.end]
+        return self._passage_text(int(self.passage_of[row]))
 
     def passage_texts(self) -> list[str]:
         """Each passage's text, in passage id order."""
-        firsts = np.flatnonzero(np.diff(self.passage_of, prepend=-1))
-        return [self.passage_text_of(int(i)) for i in firsts]
+        return [self._passage_text(p) for p in range(self.passage_count)]
+
+    def _passage_text(self, passage: int) -> str:
+        first, stop = self.passage_rows
+        a, b = self.sentences[int(first[passage])], self.sentences[int(stop[passage]) - 1]
+        return self.documents[a.doc_id].text[a.start : b.end]
 
     def neighbours(self, sentence: Sentence, width: int) -> tuple[list[Sentence], list[Sentence]]:
         """Up to `width` sentences of the same document before and after `sentence`."""

@@ -26,8 +26,7 @@ log = logging.getLogger(__name__)
 
 def passage_keys(corpus: Corpus) -> np.ndarray:
     """Each passage's Milvus id: the sentence id of its first sentence (stable, as those)."""
-    firsts = np.flatnonzero(np.diff(corpus.passage_of, prepend=-1))
-    return corpus.sentences.ids[firsts]
+    return corpus.sentences.ids[corpus.passage_rows[0]]
 
 
 def opened(space: MilvusSpace, corpus: Corpus) -> tuple[MilvusVectors, MilvusVectors]:
@@ -52,9 +51,16 @@ def opened(space: MilvusSpace, corpus: Corpus) -> tuple[MilvusVectors, MilvusVec
             f"{len(corpus.sentences)} and {len(passages)} (an interrupted write?); "
             "run `qa index` again to write the rest"
         )
+    return _views(space, corpus, layout.dimension)
+
+
+def _views(
+    space: MilvusSpace, corpus: Corpus, dimension: int
+) -> tuple[MilvusVectors, MilvusVectors]:
+    """The sentence and passage collections seen through `corpus`'s rows."""
     return (
-        MilvusVectors(space, SENTENCES, corpus.sentences.ids, layout.dimension),
-        MilvusVectors(space, PASSAGES, passages, layout.dimension),
+        MilvusVectors(space, SENTENCES, corpus.sentences.ids, dimension),
+        MilvusVectors(space, PASSAGES, passage_keys(corpus), dimension),
     )
 
 
@@ -94,10 +100,7 @@ def sync(
         space, corpus, embedder, new_rows, new_passages, progress, text_of
     )
     _write_passages(space, corpus, passages, new_passages, sums, counts)
-    return (
-        MilvusVectors(space, SENTENCES, sentence_ids, layout.dimension),
-        MilvusVectors(space, PASSAGES, passages, layout.dimension),
-    )
+    return _views(space, corpus, layout.dimension)
 
 
 def _write_sentences(
@@ -156,24 +159,18 @@ def _write_passages(
     """Write each new passage's vector, the normalised mean of its sentences' vectors: those
     embedded now (`sums`) or, for a passage an interrupted run had begun to write, all of
     them read back from Milvus."""
-    members = _members(corpus)
+    first, stop = corpus.passage_rows
     rows: list[dict] = []
     for passage in np.flatnonzero(new).tolist():
         total = sums.get(passage)
-        if counts.get(passage, 0) < len(members[passage]):
-            stored = space.vectors(SENTENCES, corpus.sentences.ids[members[passage]])
+        members = np.arange(first[passage], stop[passage])
+        if counts.get(passage, 0) < len(members):
+            stored = space.vectors(SENTENCES, corpus.sentences.ids[members])
             total = np.sum(list(stored.values()), axis=0)
         rows.append({"id": int(keys[passage]), "vector": total})
     if rows:
         vectors = normalize_rows(np.vstack([r["vector"] for r in rows]))
         space.upsert(PASSAGES, [{**r, "vector": v} for r, v in zip(rows, vectors)])
-
-
-def _members(corpus: Corpus) -> list[np.ndarray]:
-    """The rows of each passage."""
-    passage_of = corpus.passage_of
-    bounds = np.flatnonzero(np.diff(passage_of, prepend=-1))
-    return np.split(np.arange(len(passage_of)), bounds[1:])
 
 
 def _clipped(text: str) -> str:
