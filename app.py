@@ -1,5 +1,5 @@
 """The chat UI (Gradio only): it builds the interface around a `Collection`; formatting lives in
-`qa.formatting` and `qa.source_view`. Run `python app.py` or `qa serve`."""
+`qa.serve.formatting` and `qa.serve.source_view`. Run `python app.py` or `qa serve`."""
 
 from __future__ import annotations
 
@@ -15,11 +15,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr
 
 from qa import Answer, Assistant, QAError, Turn
-from qa.cli import add_serve_options, cache_dir, configure_logging, default_store, parse_auth
-from qa.collection import Added, Collection
-from qa.formatting import answer_to_json, answer_to_markdown, chat_markdown, document_to_json
-from qa.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-from qa.source_view import EMPTY, parse_source_link, source_html
+from qa.ingest.converters import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from qa.serve.collection import Added, Collection
+from qa.serve.formatting import answer_to_json, answer_to_markdown, chat_markdown, document_to_json
+from qa.serve.options import (
+    add_serve_options,
+    cache_dir,
+    configure_logging,
+    default_store,
+    parse_auth,
+)
+from qa.serve.source_view import EMPTY, parse_source_link, source_html
 
 EXAMPLES = [
     "Who directs the biomedical alliance?",

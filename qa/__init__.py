@@ -2,7 +2,7 @@
 
 from qa.assistant import Assistant
 from qa.errors import QAError
-from qa.followup import Turn
+from qa.search.followup import Turn
 from qa.settings import Settings
 from qa.types import Answer, Citation, Document, Evidence, Fusion, Mode, Sentence
 

@@ -13,21 +13,22 @@ from typing import Any
 import numpy as np
 
 from embeddings import Embedder, make_embedder
-from qa.answering import make_answer
-from qa.calibration import Calibration, calibration_for
-from qa.corpus import Corpus, DocumentSplit, make_document
+from qa.answer.answering import make_answer
+from qa.answer.calibration import Calibration, calibration_for
+from qa.answer.reader import Reader, packaged_reader
+from qa.answer.reading import read_ranking
 from qa.errors import QAError
-from qa.followup import Turn, follow_up_context
-from qa.indexes import Indexes
-from qa.ingest import read_documents
-from qa.language import is_chinese
-from qa.milvus import space_of
+from qa.index.corpus import Corpus, DocumentSplit
+from qa.index.indexes import Indexes
+from qa.index.milvus import space_of
+from qa.index.store import FORMAT_VERSION, StoredIndexes, load_documents, load_store, save_store
+from qa.ingest.documents import make_document
+from qa.ingest.files import read_documents
+from qa.ingest.language import is_chinese
 from qa.progress import Progress, quiet
-from qa.reader import Reader, packaged_reader
-from qa.reading import read_ranking
-from qa.retrieval import Retrieval, Retriever, Scope
+from qa.search.followup import Turn, follow_up_context
+from qa.search.retrieval import Retrieval, Retriever, Scope
 from qa.settings import Settings
-from qa.store import FORMAT_VERSION, StoredIndexes, load_documents, load_store, save_store
 from qa.types import Answer, Document, Mode
 
 log = logging.getLogger(__name__)
@@ -274,7 +275,7 @@ class Assistant:
             mode: `hybrid`, `bm25` or `dense` (default `settings.mode`).
             history: The conversation's earlier turns, oldest first: a follow-up question
                 ("When was it founded?") is searched with words from the last one
-                (`qa.followup`); `answer.searched` then shows what was searched.
+                (`qa.search.followup`); `answer.searched` then shows what was searched.
 
         Returns:
             The answer; `answer.abstained` is True when nothing clears the threshold.

@@ -8,7 +8,7 @@ from typing import Any
 
 from embeddings import DEFAULT_MODEL, MULTILINGUAL_MODEL
 from qa.errors import QAError
-from qa.language import any_chinese
+from qa.ingest.language import any_chinese
 from qa.types import Fusion, Mode
 
 
@@ -38,7 +38,7 @@ class Settings:
             embedder (as DPR, Karpukhin et al. 2020, embeds passages) and for BM25, so a
             sentence that leaves its subject to the title (an encyclopedia entry, a news
             story) is found by questions that name it. Set when the store is built.
-        reader: Whether the trained reader (qa/reader.py) reads the top sentences: it rescores
+        reader: Whether the trained reader (qa/answer/reader.py) reads the top sentences: it rescores
             them, marks each one's answer span and informs answerability.
         read_depth: How many top sentences the reader reads.
         reader_weight: Weight of the reader's log-odds added to a read sentence's score.
@@ -46,7 +46,7 @@ class Settings:
             calibration for the embedder (and never abstains for an uncalibrated model).
         milvus: Where the sentence and passage vectors live: "" keeps them in the store
             folder (FAISS); a Milvus URI ("http://host:19530" for a server or cluster, a path
-            ending in ".db" for Milvus Lite) puts them in Milvus (`qa.milvus`, docs/milvus.md).
+            ending in ".db" for Milvus Lite) puts them in Milvus (`qa.index.milvus`, docs/milvus.md).
         milvus_collection: The Milvus collections' name prefix (`NAME_sentences`,
             `NAME_passages`); `qa index --milvus` takes the store folder's name.
     """
@@ -93,7 +93,7 @@ class Settings:
 
     def for_texts(self, texts: Iterable[str]) -> Settings:
         """These settings for a collection of `texts`: with `auto_model` and the default
-        embedder, a collection holding a Chinese document (`qa.language.is_chinese`) gets
+        embedder, a collection holding a Chinese document (`qa.ingest.language.is_chinese`) gets
         the multilingual embedder and the fusion weights tuned for it."""
         if self.auto_model and self.embedder == DEFAULT_MODEL and any_chinese(texts):
             return self.with_(embedder=MULTILINGUAL_MODEL, **MULTILINGUAL_TUNING)

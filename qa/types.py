@@ -52,7 +52,7 @@ class Sentence:
     whatever else is added or removed, and an id is never given to another sentence. `row`
     is the sentence's position in the current corpus (what the indexes are keyed by), and
     `index` its position in its document. `passage` numbers the sentence's passage within its
-    document (see `qa.corpus`).
+    document (see `qa.index.corpus`).
     """
 
     sentence_id: int
@@ -145,7 +145,7 @@ class Answer:
     `answerability` is the score compared with `threshold`; below it the assistant abstains
     and `citations` holds the closest sentences for the user to inspect, not an answer.
     `searched` is what was searched when it differs from `question`: a follow-up question
-    with the words it took from the conversation (see `qa.followup`).
+    with the words it took from the conversation (see `qa.search.followup`).
     """
 
     question: str

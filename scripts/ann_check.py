@@ -14,7 +14,7 @@ real + 938,797 repeated. On the real-only set the approximate index is forced (e
 so its recall is measured on real geometry; the repeated copies form tight clusters of
 near-duplicates, which are harder for a graph search than real text.
 
-Each set and structure is built (in blocks of `qa.indexes.BLOCK_ROWS` rows, as the app adds
+Each set and structure is built (in blocks of `qa.index.embedding.BLOCK_ROWS` rows, as the app adds
 them), saved, dropped from the page cache (as after a restart), then loaded and searched in a
 process of its own, so memory is its own: how much resident memory `VectorIndex.load` added,
 and how much there was after the first `--timed` questions, split into anonymous memory and
@@ -57,7 +57,7 @@ from embeddings.approximate import (  # noqa: E402
     NEIGHBOURS,
 )
 from embeddings.index import EXACT_LIMIT  # noqa: E402
-from qa.indexes import BLOCK_ROWS  # noqa: E402
+from qa.index.embedding import BLOCK_ROWS  # noqa: E402
 
 NOISE = 0.02  # as scripts/bench.py: per-dimension standard deviation of a copy's noise
 THREADS = 2

@@ -42,10 +42,11 @@ sys.path.insert(0, str(ROOT))
 
 from embeddings import DEFAULT_MODEL, FastEmbedder, OnnxEmbedder, normalize_rows  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
-from qa.corpus import Corpus, make_document  # noqa: E402
-from qa.indexes import Indexes  # noqa: E402
+from qa.index.corpus import Corpus  # noqa: E402
+from qa.index.indexes import Indexes  # noqa: E402
+from qa.index.store import StoredIndexes, save_store  # noqa: E402
+from qa.ingest.documents import make_document  # noqa: E402
 from qa.settings import Settings  # noqa: E402
-from qa.store import StoredIndexes, save_store  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad" / "squad-v1.1-train-part.rebuilt.json.gz"
 MODES = ("hybrid", "dense", "bm25")

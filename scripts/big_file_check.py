@@ -4,7 +4,7 @@
 
 The file is made from SQuAD train paragraphs (`../shared/data/squad/`), repeated with a
 numbered heading each time until it reaches the size asked for, and indexed with `qa index`'s
-own code (`qa.indexing.index_paths`) into a new store, which is then loaded and asked a
+own code (`qa.serve.indexing.index_paths`) into a new store, which is then loaded and asked a
 question. `--embedder hash` stands in a fast 384-d hashing embedder for the model, so the
 reading, splitting, BM25, FAISS and storing of a 200 MB file can be measured in minutes;
 the real model's share is extrapolated from its measured speed on a sample of the file's
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from embeddings import normalize_rows  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
-from qa.indexing import index_paths  # noqa: E402
+from qa.serve.indexing import index_paths  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad" / "squad-v1.1-train-part.rebuilt.json.gz"

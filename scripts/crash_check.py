@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa.errors import QAError  # noqa: E402
-from qa.store import load_store  # noqa: E402
+from qa.index.store import load_store  # noqa: E402
 
 QA = ROOT / ".venv" / "bin" / "qa"
 

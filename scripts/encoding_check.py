@@ -6,7 +6,7 @@ Writes the first articles of CMRC 2018 dev (Simplified Chinese) as GBK and GB180
 of DRCD dev (Traditional Chinese) as Big5 files, one file per article (paragraphs separated
 by blank lines), plus the same articles as UTF-8; indexes each folder with the settings a
 Chinese collection gets by default (`Settings.for_texts`: multilingual-e5-small, titled
-sentences; `qa.ingest` detects the encodings: nothing declares them), asks every question of those
+sentences; `qa.ingest.files` detects the encodings: nothing declares them), asks every question of those
 articles, and reports for each encoding: files whose decoded text equals the original, and
 questions whose citation [1] holds the gold answer. An article Big5 cannot encode is left out.
 """
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from embeddings import CachedEmbedder, Embedder, make_embedder  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
-from qa.ingest import ingest  # noqa: E402
+from qa.ingest.files import ingest  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 # What `qa index` chooses for these (Chinese) articles; identical texts are embedded once.

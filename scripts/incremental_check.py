@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.store import load_store  # noqa: E402
+from qa.index.store import load_store  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad" / "squad-v1.1-dev.rebuilt.json"
 

@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qa import splitting  # noqa: E402
+from qa.ingest import splitting  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Train the reader (qa/reader.py) on the SQuAD v1.1 train-part, on CPU.
+"""Train the reader (qa/answer/reader.py) on the SQuAD v1.1 train-part, on CPU.
 
 Reproduce:  ./dev.sh python scripts/train_reader.py ../shared/data/squad/squad-v1.1-train-part.rebuilt.json.gz
 
@@ -29,8 +29,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qa.reader import CONFIG_FILE, DEFAULT_READER_DIR, WEIGHTS_FILE, ReaderConfig  # noqa: E402
-from qa.reader_net import (  # noqa: E402
+from qa.answer.reader_config import CONFIG_FILE, DEFAULT_READER_DIR, WEIGHTS_FILE, ReaderConfig  # noqa: E402
+from qa.answer.reader_network import (  # noqa: E402
     adapter_weights,
     add_adapters,
     build_network,
@@ -38,8 +38,8 @@ from qa.reader_net import (  # noqa: E402
     read_weights,
     write_weights,
 )
-from qa.splitting import split_sentences  # noqa: E402
-from qa.tokenize import tokenize  # noqa: E402
+from qa.index.tokenize import tokenize  # noqa: E402
+from qa.ingest.splitting import split_sentences  # noqa: E402
 from scripts.near_misses import names, near_miss  # noqa: E402
 
 Example = tuple[str, str, tuple[int, int] | None]  # question, sentence, answer span in sentence

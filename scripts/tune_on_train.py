@@ -36,7 +36,7 @@ from embeddings import DEFAULT_MODEL, embed_queries, make_embedder  # noqa: E402
 from qa import Assistant, Fusion, Mode, Settings  # noqa: E402
 from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import ranking_metrics  # noqa: E402
-from qa.indexes import indexed_text  # noqa: E402
+from qa.index.embedding import indexed_text  # noqa: E402
 
 WIDE_GRID = [
     Settings(fusion=Fusion.RRF, rrf_k=60),

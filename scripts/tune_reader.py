@@ -11,7 +11,7 @@ Reproduce:  ./dev.sh python scripts/tune_reader.py ../shared/data/squad/squad-v1
    answer, (c) another article, and (d) its own article rewritten as a near miss
    (scripts/near_misses.py; b-d are unanswerable). A logistic model over the best cosine, the
    reader's best log-odds and the question's term coverage in the top sentence's passage
-   (qa/calibration.py) is fitted with balanced classes; the threshold answers 95% of the
+   (qa/answer/calibration.py) is fitted with balanced classes; the threshold answers 95% of the
    answerable askings (lower than Youden's J, which is reported too). With --write the model
    goes into qa/data/calibration.json.
 """
@@ -32,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embeddings import DEFAULT_MODEL, CachedEmbedder, SentenceTransformerEmbedder  # noqa: E402
 from qa import Assistant, Mode, Settings  # noqa: E402
+from qa.answer.reader import Reader, log_odds, packaged_reader  # noqa: E402
+from qa.answer.reading import read_ranking  # noqa: E402
 from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import ranking_metrics, roc_auc  # noqa: E402
-from qa.reader import Reader, log_odds, packaged_reader  # noqa: E402
-from qa.reading import read_ranking  # noqa: E402
-from qa.retrieval import Retrieval  # noqa: E402
+from qa.search.retrieval import Retrieval  # noqa: E402
 from scripts.near_misses import names, near_miss  # noqa: E402
 from scripts.tune_on_train import _cached, _digest  # noqa: E402
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from embeddings import normalize_rows
-from qa.tokenize import tokenize
+from qa.index.tokenize import tokenize
 
 SAMPLE = (
     Path(__file__).resolve().parents[1]

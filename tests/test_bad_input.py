@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import qa.readers.text
+import qa.ingest.converters.text
 from qa import Settings
-from qa.cli import main
-from qa.indexing import index_paths
-from qa.readers import MAX_TEXT_BYTES, read_file
-from qa.readers.text import read_text
+from qa.ingest.converters import MAX_TEXT_BYTES, read_file
+from qa.ingest.converters.text import read_text
+from qa.serve.cli import main
+from qa.serve.indexing import index_paths
 from tests.conftest import SAMPLE, FakeEmbedder
 
 pytestmark = pytest.mark.slow
@@ -126,7 +126,7 @@ def test_a_large_text_file_is_read_in_chunks_with_bounded_memory(tmp_path, monke
     # The same code reads a 200 MB file with 4 MB chunks (scripts/big_file_check.py measures
     # that); here 64 KB chunks over a 6 MB file put many chunk edges in the way: CRLF pairs
     # and multi-byte characters cut in two must come out as a whole-file read gives them.
-    monkeypatch.setattr(qa.readers.text, "CHUNK_BYTES", 1 << 16)
+    monkeypatch.setattr(qa.ingest.converters.text, "CHUNK_BYTES", 1 << 16)
     line = "Le café « Hôtel » ouvre à 8 h.\r\nIl ferme à 20 h — 长江.\r\n\r\n"
     data = (line * (6_000_000 // len(line.encode()))).encode("utf-8")
     path = tmp_path / "big.txt"

@@ -59,7 +59,7 @@ def _output() -> Path:
 def app_url(real_embedder, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
     from app import build_app, launch_options
     from qa import Assistant
-    from qa.collection import Collection
+    from qa.serve.collection import Collection
 
     docs = tmp_path_factory.mktemp("docs")
     shutil.copy(SAMPLE, docs / SAMPLE.name)

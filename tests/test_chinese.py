@@ -6,11 +6,12 @@ import pytest
 
 from embeddings import MULTILINGUAL_MODEL, CachedEmbedder, MultilingualEmbedder, embed_queries
 from qa import Assistant, Settings
-from qa.corpus import Corpus, make_document
-from qa.followup import leans_on_history
-from qa.indexes import indexed_text
-from qa.indexing import index_paths
-from qa.language import any_chinese, is_chinese
+from qa.index.corpus import Corpus
+from qa.index.embedding import indexed_text
+from qa.ingest.documents import make_document
+from qa.ingest.language import any_chinese, is_chinese
+from qa.search.followup import leans_on_history
+from qa.serve.indexing import index_paths
 from qa.settings import MULTILINGUAL_TUNING
 from tests.conftest import DIRECTORS, SAMPLE
 

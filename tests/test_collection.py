@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa import Assistant, QAError, Settings
-from qa.collection import Collection
+from qa.serve.collection import Collection
 from tests.conftest import FakeEmbedder
 
 FIRST = "Harbor notes\n\nThe festival was founded in 1987 by the guild. It is held every August."
@@ -187,8 +187,8 @@ def test_killing_a_writer_at_random_moments_never_breaks_the_store(tmp_path, fak
     assert states <= {1, 2}
 
 
-def test_readers_never_see_a_store_between_the_swap_renames(tmp_path, fake_embedder) -> None:  # noqa: ANN001
-    from qa.store import StoredIndexes, load_store, save_store
+def test_loading_never_sees_a_store_between_the_swap_renames(tmp_path, fake_embedder) -> None:  # noqa: ANN001
+    from qa.index.store import StoredIndexes, load_store, save_store
 
     store = tmp_path / "store"
     versions = []

@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.corpus import MAX_PASSAGE_SENTENCES, Corpus, make_document, passage_numbers
+from qa.index.corpus import MAX_PASSAGE_SENTENCES, Corpus, passage_numbers
+from qa.ingest.documents import make_document
 
 TEXT = (
     "Title line\n\nThe dam opened in 2003. It cost a lot.\n\nA second block. It ends here. Really."
@@ -57,15 +58,15 @@ def test_passage_text_of_a_sentence_is_its_whole_passage() -> None:
 
 
 def test_known_documents_keep_their_sentences_without_splitting_again(monkeypatch) -> None:  # noqa: ANN001
-    import qa.corpus
+    import qa.index.corpus
 
     old = make_document("Old\n\nOne sentence here. Another one there.", source="old.txt")
     new = make_document("New\n\nA fresh line.", source="new.txt")
     known = Corpus.build([old])
-    split = qa.corpus.sentences_of
+    split = qa.index.corpus.sentences_of
     calls: list[str] = []
     monkeypatch.setattr(
-        qa.corpus,
+        qa.index.corpus,
         "sentences_of",
         lambda doc, *args: calls.append(doc.source) or split(doc, *args),
     )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.cli import main
+from qa.serve.cli import main
 from tests.conftest import DIRECTORS, free_port
 
 FESTIVAL = (
@@ -36,7 +36,7 @@ def test_questions_the_article_cannot_answer_abstain_but_show_the_closest(
 
 
 def test_the_threshold_and_answerability_model_come_from_the_package(sample_assistant) -> None:  # noqa: ANN001
-    from qa.calibration import calibration_for
+    from qa.answer.calibration import calibration_for
 
     packaged = calibration_for("all-MiniLM-L6-v2", reader=True)
     assert packaged is not None and sample_assistant.calibration == packaged
@@ -208,7 +208,7 @@ def test_running_app_answers_through_gradio_client(sample_assistant, tmp_path) -
     from gradio_client import Client, handle_file
 
     from app import build_app
-    from qa.collection import Collection
+    from qa.serve.collection import Collection
 
     port = free_port()
     store = tmp_path / "store"
@@ -267,8 +267,8 @@ def test_auth_keeps_out_who_has_no_login(sample_assistant, tmp_path) -> None:  #
     from gradio_client import Client
 
     from app import build_app
-    from qa.cli import parse_auth
-    from qa.collection import Collection
+    from qa.serve.collection import Collection
+    from qa.serve.options import parse_auth
 
     port = free_port()
     demo = build_app(Collection(tmp_path / "store", sample_assistant))
@@ -293,8 +293,8 @@ def test_auth_keeps_out_who_has_no_login(sample_assistant, tmp_path) -> None:  #
 
 @pytest.mark.parametrize("bad", ["nouser", ":pw", "user:", "user"])
 def test_a_malformed_login_says_how_to_write_it(bad) -> None:  # noqa: ANN001
-    from qa.cli import parse_auth
     from qa.errors import QAError
+    from qa.serve.options import parse_auth
 
     with pytest.raises(QAError, match="USER:PASSWORD"):
         parse_auth(bad)

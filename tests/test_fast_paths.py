@@ -108,8 +108,9 @@ def test_a_model_onnx_cannot_export_falls_back_to_torch(monkeypatch, caplog) -> 
 def test_onnx_reader_reads_as_the_torch_network_does(real_embedder) -> None:  # noqa: ANN001
     import torch
 
-    from qa.reader import DEFAULT_READER_DIR, ReaderConfig, packaged_reader
-    from qa.reader_net import build_network, merge_adapter, read_weights
+    from qa.answer.reader import packaged_reader
+    from qa.answer.reader_config import DEFAULT_READER_DIR, ReaderConfig
+    from qa.answer.reader_network import build_network, merge_adapter, read_weights
 
     question = "Who directs the biomedical alliance?"
     sentences = [TEXTS[1], "The weather was fine.", "A long sentence about solar farms. " * 20]
@@ -136,12 +137,12 @@ def test_onnx_reader_reads_as_the_torch_network_does(real_embedder) -> None:  # 
 @pytest.mark.slow
 def test_qa_ask_never_imports_torch(tmp_path, real_embedder) -> None:  # noqa: ANN001
     """Answering from a store loads ONNX Runtime only: the cold start stays short."""
-    from qa.cli import main
+    from qa.serve.cli import main
 
     store = tmp_path / "store"
     assert main(["index", str(SAMPLE), "--store", str(store)]) == 0
     code = (
-        "import sys; from qa.cli import main; "
+        "import sys; from qa.serve.cli import main; "
         f"status = main(['ask', 'Who directs the biomedical alliance?', '--store', {str(store)!r}]); "
         "heavy = sorted({'torch', 'transformers', 'sentence_transformers'} & set(sys.modules)); "
         "print('HEAVY', heavy); sys.exit(status)"

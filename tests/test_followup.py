@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa import Assistant, Settings, Turn
-from qa.followup import follow_up_context, leans_on_history
+from qa.search.followup import follow_up_context, leans_on_history
 
 FESTIVAL = (
     "Harbor Lights\n\nThe Harbor Lights Festival was founded in 1987. It is held every August."

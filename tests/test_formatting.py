@@ -1,5 +1,5 @@
 from qa import Assistant, Settings
-from qa.formatting import answer_to_json, answer_to_markdown, answer_to_text, chat_markdown
+from qa.serve.formatting import answer_to_json, answer_to_markdown, answer_to_text, chat_markdown
 
 XSS = "Attack\n\nThe page said <script>alert(1)</script> and *bold* [link](x). Nothing else."
 

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.fusion import fuse_rankings
+from qa.search.fusion import fuse_rankings
 from qa.types import Hit
 
 

@@ -1,7 +1,7 @@
 import math
 
-from qa.lexical import LexicalIndex, matched_terms
-from qa.tokenize import tokenize
+from qa.index.lexical import LexicalIndex, matched_terms
+from qa.index.tokenize import tokenize
 
 DOCS = [
     "The alliance is directed by China Pharmaceutical University.",

@@ -17,13 +17,13 @@ import pytest
 
 from embeddings import MULTILINGUAL_MODEL
 from qa import Answer, Assistant, QAError, Settings
-from qa import indexes as indexes_module
-from qa.cli import _index_settings
-from qa.corpus import make_document
 from qa.evaluation.datasets import from_squad
-from qa.indexing import index_paths
-from qa.ingest import read_documents
-from qa.milvus import URI_VARIABLE, MilvusSpace
+from qa.index import embedding as embedding_module
+from qa.index.milvus import URI_VARIABLE, MilvusSpace
+from qa.ingest.documents import make_document
+from qa.ingest.files import read_documents
+from qa.serve.cli import _index_settings
+from qa.serve.indexing import index_paths
 from tests.conftest import DIRECTORS, SAMPLE, FakeEmbedder
 
 SQUAD_SLICE = Path(__file__).parent / "data" / "squad-dev-slice.json"
@@ -100,7 +100,7 @@ def test_sample_and_squad_slice_cite_the_same_sentences_as_faiss(milvus, real_em
 
 
 def test_an_interrupted_write_resumes_where_it_stopped(milvus, monkeypatch, tmp_path) -> None:  # noqa: ANN001
-    monkeypatch.setattr(indexes_module, "EMBED_BATCH", 2)
+    monkeypatch.setattr(embedding_module, "EMBED_BATCH", 2)
     settings = _on_milvus(milvus, Settings(reader=False))
     failing = FailingEmbedder(fail_on=3)  # two blocks of two sentences written, then killed
     with pytest.raises(RuntimeError, match="killed"):

@@ -15,16 +15,18 @@ import numpy as np
 import pytest
 
 from qa import Assistant, QAError, Settings
-from qa import corpus as corpus_module
-from qa import indexes as indexes_module
-from qa.cli import main
-from qa.corpus import Corpus, make_document
-from qa.indexes import Indexes, indexed_text
-from qa.indexing import index_paths
-from qa.milvus import space_of
-from qa.ray_checkpoint import checkpoint_folder
-from qa.ray_cluster import RayCluster, connected
-from qa.ray_embed import planned_calls
+from qa.index import corpus as corpus_module
+from qa.index import embedding as embedding_module
+from qa.index.corpus import Corpus
+from qa.index.embedding import indexed_text
+from qa.index.indexes import Indexes
+from qa.index.milvus import space_of
+from qa.ingest.documents import make_document
+from qa.scale.ray_checkpoint import checkpoint_folder
+from qa.scale.ray_cluster import RayCluster, connected
+from qa.scale.ray_embed import planned_calls
+from qa.serve.cli import main
+from qa.serve.indexing import index_paths
 from tests.conftest import DIRECTORS, SAMPLE, FakeEmbedder
 
 TOWNS = ("Aldmere", "Brackwater", "Corran", "Dunhollow", "Eskfield", "Fennick")
@@ -66,8 +68,8 @@ def _corpus(folder: Path, towns: Sequence[str]) -> list[Path]:
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Embedding calls of 16 sentences, blocks of 64 rows: a small corpus makes many calls,
     some cut at a block's end, as a large one does with the real sizes."""
-    monkeypatch.setattr(indexes_module, "EMBED_BATCH", 16)
-    monkeypatch.setattr(indexes_module, "BLOCK_ROWS", 64)
+    monkeypatch.setattr(embedding_module, "EMBED_BATCH", 16)
+    monkeypatch.setattr(embedding_module, "BLOCK_ROWS", 64)
 
 
 @pytest.fixture
@@ -111,7 +113,7 @@ def test_planned_calls_are_the_calls_indexing_makes(
     Assistant(corpus, recorder, built, settings).synced([*kept, *later])
     new = Corpus.build(later)
     rows_kept = sum(len(corpus.document_sentences(d.doc_id)) for d in kept)
-    assert rows_kept % indexes_module.BLOCK_ROWS != 0
+    assert rows_kept % embedding_module.BLOCK_ROWS != 0
     assert recorder.calls == planned_calls(_texts(new), rows_kept)
 
 
@@ -140,12 +142,12 @@ def test_ray_index_matches_single_process(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="qa.ray_embed")
+    caplog.set_level(logging.INFO, logger="qa.scale.ray_embed")
     files = [SAMPLE, *_corpus(tmp_path / "docs", TOWNS[:4])]
     local, remote = tmp_path / "local", tmp_path / "ray"
     index_paths(files, local)
     assert main(["index", *map(str, files), "--store", str(remote), "--ray", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["sentences"] > 4 * indexes_module.EMBED_BATCH
+    assert json.loads(capsys.readouterr().out)["sentences"] > 4 * embedding_module.EMBED_BATCH
     _compare(local, remote)
     assert not checkpoint_folder(remote).exists()
 

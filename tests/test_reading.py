@@ -3,10 +3,11 @@ import math
 import numpy as np
 import pytest
 
-from qa.corpus import Corpus, make_document
-from qa.reader import Reading, _decode
-from qa.reading import read_ranking
-from qa.retrieval import Ranked, Retrieval
+from qa.answer.reader import Reading, _decode
+from qa.answer.reading import read_ranking
+from qa.index.corpus import Corpus
+from qa.ingest.documents import make_document
+from qa.search.retrieval import Ranked, Retrieval
 from qa.types import Evidence
 
 TEXT = "Alpha one. Beta two. Gamma three. Delta four."
@@ -61,14 +62,15 @@ def test_span_decoding_stays_inside_the_sentence_and_orders_start_before_end() -
 
 
 def test_missing_reader_weights_say_how_to_fix(tmp_path) -> None:  # noqa: ANN001
-    from qa.reader import Reader, ReaderError
+    from qa.answer.reader import Reader
+    from qa.answer.reader_config import ReaderError
 
     with pytest.raises(ReaderError, match="train_reader.py"):
         Reader.load(tmp_path)
 
 
 def test_calibrated_answerability_rises_with_every_signal() -> None:
-    from qa.calibration import Calibration, calibration_for
+    from qa.answer.calibration import Calibration, calibration_for
 
     c = Calibration(
         "m", True, 0.5, "test", cosine_weight=2.0, reader_weight=1.0, coverage_weight=1.0, bias=-2.0

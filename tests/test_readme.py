@@ -30,7 +30,7 @@ def test_readme_python_example_runs(tmp_path, monkeypatch) -> None:  # noqa: ANN
 @pytest.mark.slow
 def test_readme_gradio_client_example_runs(sample_assistant, tmp_path, monkeypatch) -> None:  # noqa: ANN001
     from app import build_app
-    from qa.collection import Collection
+    from qa.serve.collection import Collection
 
     code = re.search(
         r"### API \(gradio_client\)\n.*?```python\n(.*?)```",

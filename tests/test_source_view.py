@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from qa.corpus import Corpus, make_document
 from qa.errors import QAError
-from qa.source_view import parse_source_link, source_html, source_link
+from qa.index.corpus import Corpus
+from qa.ingest.documents import make_document
+from qa.serve.source_view import parse_source_link, source_html, source_link
 
 TEXT = (
     "Report <b>2024</b>\n\n"

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.splitting import MAX_CHINESE_SENTENCE_CHARS, MAX_SENTENCE_CHARS, split_sentences
+from qa.ingest.splitting import MAX_CHINESE_SENTENCE_CHARS, MAX_SENTENCE_CHARS, split_sentences
 
 
 def texts_of(text: str) -> list[str]:

@@ -173,7 +173,7 @@ def test_an_assistant_over_the_graph_answers_alike_after_save_load_and_update(
     fake_embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # noqa: ANN001
     from qa import Assistant
-    from qa.corpus import make_document
+    from qa.ingest.documents import make_document
     from tests.conftest import SAMPLE
 
     monkeypatch.setattr("embeddings.index.EXACT_LIMIT", 5)  # the sample's sentences: a graph

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from qa.assistant import SAMPLE_PATH, Assistant
-from qa.corpus import make_document
 from qa.errors import QAError
-from qa.followup import Turn
+from qa.ingest.documents import make_document
+from qa.search.followup import Turn
 from qa.types import Answer, Document
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from qa.corpus import Corpus, StoredSentence, make_document, passage_numbers
 from qa.errors import QAError
+from qa.index.corpus import Corpus, StoredSentence, passage_numbers
+from qa.ingest.documents import make_document
 from qa.types import Document
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from embeddings import CachedEmbedder, Embedder, embed_queries
-from qa.answering import answerability
+from qa.answer.answering import answerability
 from qa.assistant import Assistant
 from qa.evaluation.datasets import EvalQuestion, EvalSet
 from qa.evaluation.metrics import (
@@ -25,7 +25,7 @@ from qa.evaluation.metrics import (
     roc_auc,
     span_scores,
 )
-from qa.indexes import indexed_text
+from qa.index.embedding import indexed_text
 from qa.settings import Settings
 from qa.types import Mode
 

@@ -1,0 +1,216 @@
+"""A store is a folder: a manifest, the metadata (documents and sentence spans, in SQLite), the
+vector and BM25 indexes of sentences and passages.
+
+Writes go to a sibling temporary folder that replaces the old store only when complete, so
+an interrupted write leaves the previous store in place. The replacement is two renames (the
+old store aside to `.NAME.old`, the new one in); a process killed between them leaves only
+`.NAME.old`, which `recover` (called on every load) puts back. Lock files beside the store
+(`.NAME.write.lock`, `.NAME.swap.lock`; flock, released when a process dies) let one writer
+in at a time and keep readers out of the swap, so a reader in another process never sees the
+moment between the renames; the next write clears the temporary folders a killed writer
+left.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.index.corpus import Corpus
+from qa.errors import DamagedStoreError, QAError
+from qa.index.indexes import Indexes
+from qa.index.metadata import read_metadata, write_metadata
+from qa.index.milvus import space_of
+from qa.settings import Settings
+
+FORMAT_VERSION = 4  # 4: stable sentence ids; 3: metadata in SQLite (2 had JSON lines)
+READABLE_VERSIONS = (3, 4)
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class StoredIndexes:
+    """Everything a store holds, loaded."""
+
+    settings: Settings
+    corpus: Corpus
+    indexes: Indexes
+
+
+def save_store(folder: Path, stored: StoredIndexes) -> None:
+    """Write `stored` to `folder`, replacing any store there only once the write is complete.
+
+    Writers take turns (a lock file beside the store); readers (`load_store`) are kept out
+    only during the swap itself, so they always read one complete store."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(folder, "write"):
+        for stale in folder.parent.glob(f".{folder.name}.tmp-*"):  # left by a killed writer
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+        try:
+            _write(tmp, stored)
+            with _locked(folder, "swap"):
+                _recover(folder)
+                if folder.exists():
+                    old = _aside(folder)
+                    shutil.rmtree(old, ignore_errors=True)
+                    folder.rename(old)
+                    tmp.rename(folder)
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    tmp.rename(folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def recover(folder: Path) -> None:
+    """Finish a replacement that was interrupted between its two renames: with no store at
+    `folder` but the previous one set aside, put the previous one back."""
+    with _locked(folder, "swap"):
+        _recover(folder)
+
+
+def _recover(folder: Path) -> None:
+    old = _aside(folder)
+    if not folder.exists() and (old / MANIFEST).is_file():
+        old.rename(folder)
+
+
+@contextmanager
+def _locked(folder: Path, kind: str, shared: bool = False) -> Iterator[None]:
+    """Hold the store's `kind` lock ("write": one writer at a time; "swap": the swap's renames
+    against readers, who take it shared). Where no lock file can be made (a read-only
+    folder) there is nobody to write, so reading goes on unlocked."""
+    path = folder.with_name(f".{folder.name}.{kind}.lock")
+    try:
+        handle = path.open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+
+
+def holds_store(folder: Path) -> bool:
+    """Whether `folder` holds a store (after `recover`); False for a new or empty folder.
+
+    Raises:
+        QAError: The folder holds other files: a store written there would replace them.
+    """
+    recover(folder)
+    if (folder / MANIFEST).is_file():
+        return True
+    if folder.exists() and any(folder.iterdir()):
+        raise QAError(
+            f"{folder} is not empty and holds no store ({MANIFEST} is missing); "
+            "choose an empty or new folder for the store"
+        )
+    return False
+
+
+def _aside(folder: Path) -> Path:
+    return folder.with_name(f".{folder.name}.old")
+
+
+def load_store(folder: Path) -> StoredIndexes:
+    """Load a store written by `save_store`.
+
+    Raises:
+        QAError: The folder is not a store or is of another format version.
+        DamagedStoreError: A file of the store is missing, truncated or inconsistent.
+    """
+    folder = Path(folder)
+    recover(folder)
+    with _locked(folder, "swap", shared=True):
+        return _load(folder)
+
+
+def _load(folder: Path) -> StoredIndexes:
+    manifest = read_manifest(folder)
+    settings = Settings.from_json(manifest["settings"])
+    try:
+        corpus = read_metadata(folder)
+        indexes = Indexes.load(folder, corpus, space_of(settings))
+    except (OSError, KeyError, TypeError, ValueError, sqlite3.Error) as exc:
+        raise DamagedStoreError(
+            f"the store {folder} is damaged ({exc}); rebuild it with `qa index`"
+        ) from exc
+    except QAError as exc:
+        raise DamagedStoreError(str(exc)) from exc
+    return StoredIndexes(settings, corpus, indexes)
+
+
+def load_documents(folder: Path) -> tuple[Settings, Corpus]:
+    """The settings and corpus (documents, sentences and their ids) of a store whose indexes
+    may be damaged: what it takes to embed and index them again.
+
+    Raises:
+        QAError: As `load_store`; DamagedStoreError when the metadata itself is damaged.
+    """
+    folder = Path(folder)
+    recover(folder)
+    manifest = read_manifest(folder)
+    try:
+        return Settings.from_json(manifest["settings"]), read_metadata(folder)
+    except (OSError, KeyError, TypeError, ValueError, sqlite3.Error) as exc:
+        raise DamagedStoreError(
+            f"the store {folder} is damaged and its documents cannot be read back ({exc})"
+        ) from exc
+
+
+def read_manifest(folder: Path) -> dict:
+    """The store's manifest, once its format version is known to be readable.
+
+    Raises:
+        QAError: No manifest, or a format version this qa does not read.
+        DamagedStoreError: The manifest is unreadable.
+    """
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise QAError(
+            f"{folder} is not a store (no {MANIFEST}); create one with `qa index PATH --store {folder}`"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DamagedStoreError(
+            f"the manifest {path} is unreadable ({exc}); rebuild the store with `qa index`"
+        ) from exc
+    version = manifest.get("format_version")
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise QAError(
+            f"the store {folder} has format version {version}, newer than this version of qa "
+            f"reads ({FORMAT_VERSION}); upgrade qa (`git pull` and `./dev.sh`), or rebuild the "
+            "store with this version's `qa index` into another folder."
+        )
+    if version not in READABLE_VERSIONS:
+        raise QAError(
+            f"the store {folder} has format version {version}; this version of qa reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}. Rebuild it with `qa index`."
+        )
+    return manifest
+
+
+def _write(folder: Path, stored: StoredIndexes) -> None:
+    corpus = stored.corpus
+    write_metadata(folder, corpus)
+    stored.indexes.save(folder)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "embedder": stored.settings.embedder,
+        "dimension": stored.indexes.dimension,
+        "documents": len(corpus.documents),
+        "sentences": len(corpus.sentences),
+        "settings": stored.settings.to_json(),
+    }
+    # The manifest goes last: a folder without one is never taken for a store.
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -1,0 +1,107 @@
+"""Choosing the converter for a file by its suffix, with size limits and one error type for
+every way a file can fail."""
+
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from qa.errors import QAError
+from qa.ingest.converters.common import Extracted
+from qa.ingest.converters.pdf import read_pdf
+from qa.ingest.converters.text import read_text_file
+from qa.ingest.converters.web import read_html
+from qa.ingest.converters.word import read_docx
+from qa.ingest.documents import make_document
+from qa.progress import Progress, quiet
+from qa.types import Document
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_FILE_BYTES = 50_000_000  # PDF, Word and HTML files are parsed whole, in memory
+MAX_TEXT_BYTES = 1_000_000_000  # plain text is read in chunks (`qa.ingest.converters.text`)
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".docx"}
+
+
+def read_file(
+    path: Path,
+    source: str | None = None,
+    max_bytes: int | None = None,
+    progress: Progress = quiet,
+) -> Document:
+    """Read a .txt/.md, .html, .pdf or .docx file as a document, by its suffix.
+
+    Args:
+        path: The file.
+        source: The name citations show (an upload's original filename); `str(path)` if None.
+        max_bytes: Larger files are refused before they are read (default `MAX_TEXT_BYTES`
+            for plain text, `MAX_FILE_BYTES` for the other formats).
+        progress: Told how reading a large text file goes (`reading`, in bytes).
+
+    Returns:
+        The document; its title comes from the file's metadata when set, else its first line.
+
+    Raises:
+        QAError: Unsupported type, too large, unreadable, damaged, or without text.
+    """
+    name = str(path) if source is None else source
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        _check_size(path, name, MAX_TEXT_BYTES if max_bytes is None else max_bytes)
+        extracted = _reading(name, lambda: read_text_file(path, name, progress))
+    else:
+        convert = _CONVERTERS.get(suffix)
+        if convert is None:
+            raise QAError(unsupported_message(name, suffix))
+        _check_size(path, name, MAX_FILE_BYTES if max_bytes is None else max_bytes)
+        extracted = convert(_reading(name, path.read_bytes), name)
+    if not extracted.text or extracted.text.isspace():
+        raise QAError(f"{name} contains no text; check that it is the file you meant to add")
+    log.info("read %s: %d characters", name, len(extracted.text))
+    return make_document(extracted.text, source=name, title=extracted.title, pages=extracted.pages)
+
+
+def unsupported_message(name: str, suffix: str) -> str:
+    """The error for a file whose type no converter handles."""
+    return (
+        f"{name}: unsupported file type {suffix or '(none)'}; "
+        f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}; convert it to one of these"
+    )
+
+
+def _check_size(path: Path, name: str, max_bytes: int) -> None:
+    size = _reading(name, lambda: path.stat().st_size)
+    if size > max_bytes:
+        raise QAError(
+            f"{name} is {_size(size)}, over the {_size(max_bytes)} limit; "
+            "split it into smaller files"
+        )
+
+
+def _reading(name: str, read: Callable[[], T]) -> T:
+    """`read()`, with the operating system's errors said as what to check."""
+    try:
+        return read()
+    except FileNotFoundError as exc:
+        raise QAError(f"{name} does not exist; check the path") from exc
+    except OSError as exc:
+        raise QAError(
+            f"cannot read {name}: {exc.strerror}; check the path and its permissions"
+        ) from exc
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n:,} bytes"
+
+
+_CONVERTERS: dict[str, Callable[[bytes, str], Extracted]] = {
+    **dict.fromkeys(HTML_SUFFIXES, read_html),
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+}

@@ -1,0 +1,58 @@
+"""Web pages: the main text, by trafilatura's extraction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from qa.errors import QAError
+from qa.ingest.converters.common import BLOCK_SEPARATOR, CELL_SEPARATOR, Extracted
+
+# Elements of trafilatura's XML output that start a block of their own; others are inline.
+_XML_BLOCKS = frozenset(
+    {"body", "main", "div", "head", "p", "list", "item", "table", "quote", "code"}
+)
+
+
+def read_html(data: bytes, name: str) -> Extracted:
+    """The main text of a web page (trafilatura drops navigation, footers, scripts and ads);
+    headings, paragraphs, list items and table rows become blocks; the page's title is kept."""
+    import trafilatura
+
+    result = trafilatura.bare_extraction(
+        data, with_metadata=True, include_comments=False, include_tables=True
+    )
+    body = getattr(result, "body", None)
+    blocks = [] if body is None else [b for b in _xml_blocks(body) if b]
+    if not blocks:
+        raise QAError(
+            f"no article text could be extracted from {name}; copy the text you need into a "
+            ".txt file and add that"
+        )
+    title = (getattr(result, "title", None) or "").strip() or None
+    return Extracted(BLOCK_SEPARATOR.join(blocks), title=title)
+
+
+def _xml_blocks(element: Any) -> Iterator[str]:  # noqa: ANN401 - an lxml element
+    if element.tag == "row":
+        cells = (" ".join("".join(cell.itertext()).split()) for cell in element)
+        yield CELL_SEPARATOR.join(cell for cell in cells if cell)
+        return
+    inline = [element.text or ""]
+    for child in element:
+        if child.tag in _XML_BLOCKS or child.tag == "row":
+            yield _squash("".join(inline))
+            inline = []
+            yield from _xml_blocks(child)
+        elif child.tag == "lb":
+            inline.append("\n")
+        else:
+            inline.append("".join(child.itertext()))
+        inline.append(child.tail or "")
+    yield _squash("".join(inline))
+
+
+def _squash(text: str) -> str:
+    """Runs of white space as one space; line breaks kept, blank lines dropped."""
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)

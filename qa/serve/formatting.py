@@ -1,0 +1,176 @@
+"""Answers as JSON and as Markdown, shared by the CLI and the chat UI."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from qa.index.corpus import Corpus
+from qa.serve.source_view import source_link
+from qa.types import Answer, Citation, Document
+
+NOT_FOUND = "Not found in these documents."
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    """A JSON-ready dict: the question, whether the assistant abstained, the short answer
+    marked in citation [1] (None when abstaining or without the reader) and ranked citations."""
+    best = answer.best
+    return {
+        "question": answer.question,
+        "searched": answer.searched,
+        "mode": answer.mode.value,
+        "abstained": answer.abstained,
+        "answerability": round(answer.answerability, 4),
+        "threshold": answer.threshold,
+        "answer": _span_json(best) if best is not None else None,
+        "citations": [citation_to_json(c) for c in answer.citations],
+    }
+
+
+def _span_json(citation: Citation) -> dict[str, Any] | None:
+    if citation.answer is None:
+        return None
+    start, end = citation.answer
+    return {
+        "text": citation.answer_text,
+        "doc_id": citation.doc_id,
+        "start": start,
+        "end": end,
+        "citation": citation.rank,
+    }
+
+
+def document_to_json(document: Document, corpus: Corpus) -> dict[str, Any]:
+    """One indexed document: id, title, source, size, and pages for formats that have them."""
+    return {
+        "doc_id": document.doc_id,
+        "title": document.title,
+        "source": document.source,
+        "sentences": len(corpus.document_sentences(document.doc_id)),
+        "characters": len(document.text),
+        "pages": len(document.pages) or None,
+    }
+
+
+def citation_to_json(citation: Citation) -> dict[str, Any]:
+    """One citation with its provenance, exact offsets, context and ranking evidence."""
+    s = citation.sentence
+    e = citation.evidence
+    return {
+        "rank": citation.rank,
+        "doc_id": s.doc_id,
+        "title": citation.title,
+        "source": citation.source,
+        "text": s.text,
+        "start": s.start,
+        "end": s.end,
+        "sentence_index": s.index,
+        "sentence_id": s.sentence_id,
+        "score": round(citation.score, 6),
+        "answer": _span_json(citation),
+        "context_before": citation.context_before,
+        "context_after": citation.context_after,
+        "evidence": {
+            "fused_score": round(e.fused_score, 6),
+            "bm25_score": _round(e.bm25_score),
+            "bm25_rank": e.bm25_rank,
+            "dense_score": _round(e.dense_score),
+            "dense_rank": e.dense_rank,
+            "passage_bm25": _round(e.passage_bm25),
+            "passage_dense": _round(e.passage_dense),
+            "reader_score": _round(e.reader_score),
+            "matched_terms": list(e.matched_terms),
+        },
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def answer_to_text(answer: Answer) -> str:
+    """Plain text for a terminal: numbered citations with title, offsets and score."""
+    lines = []
+    if answer.abstained:
+        lines.append(f"{NOT_FOUND} (answerability {answer.answerability:.2f} < {answer.threshold})")
+        if answer.citations:
+            lines.append("Closest sentences, not an answer:")
+    elif answer.best is not None and answer.best.answer_text:
+        lines.append(f"Answer: {answer.best.answer_text}  (marked by the reader in [1])")
+    for c in answer.citations:
+        lines.append(f"[{c.rank}] {c.text}")
+        lines.append(
+            f"    — {c.title} ({c.source}, chars {c.sentence.start}-{c.sentence.end}, score {c.score:.4f})"
+        )
+    return "\n".join(lines)
+
+
+def chat_markdown(answer: Answer) -> str:
+    """Markdown for the chat: the reader's short answer first when there is one, then the
+    numbered citations, each number a link that opens the sentence in the source panel.
+    Document text is HTML-escaped so it always shows as text."""
+    parts = []
+    if answer.abstained:
+        parts.append(
+            f"**{NOT_FOUND}** No sentence is close enough to the question "
+            f"(answerability {answer.answerability:.2f}, threshold {answer.threshold}). "
+            "Try rephrasing with words the documents use, or ask the whole question again."
+        )
+        if answer.citations:
+            parts.append("<details><summary>Closest sentences (not an answer)</summary>\n")
+            parts.extend(_chat_citation(c, mark=False) for c in answer.citations)
+            parts.append("</details>")
+    else:
+        best = answer.best
+        if best is not None and best.answer_text:
+            parts.append(f"**Answer:** {_escape(best.answer_text)} (from [1])")
+        parts.extend(_chat_citation(c, mark=c.rank == 1) for c in answer.citations)
+    if answer.searched:
+        parts.append(f"<sub>Follow-up, searched as: {_escape(answer.searched)}</sub>")
+    return "\n\n".join(parts)
+
+
+def _chat_citation(c: Citation, mark: bool) -> str:
+    """The citation's number (a link to the source panel), its sentence with the answer span in
+    bold when `mark`, and its provenance."""
+    text = _escape(c.text)
+    if mark and c.answer is not None:
+        start, end = c.answer[0] - c.sentence.start, c.answer[1] - c.sentence.start
+        before, span, after = c.text[:start], c.text[start:end], c.text[end:]
+        text = f"{_escape(before)}<b>{_escape(span)}</b>{_escape(after)}"
+    link = html.escape(source_link(c.doc_id, c.sentence.start, c.sentence.end))
+    return (
+        f'<a href="{link}" title="Show in the document">[{c.rank}]</a> {text}  \n'
+        f"<sub>{_escape(c.title)} · {_where(c)} · score {c.score:.4f}</sub>"
+    )
+
+
+def answer_to_markdown(answer: Answer) -> str:
+    """The answer as portable Markdown, for copying: the question, the short answer, and each
+    cited sentence quoted with its document, source and position."""
+    lines = [f"**Question:** {_escape(answer.question)}", ""]
+    best = answer.best
+    if answer.abstained:
+        lines.append(f"**{NOT_FOUND}** Closest sentences, not an answer:")
+    elif best is not None and best.answer_text:
+        lines.append(f"**Answer:** {_escape(best.answer_text)} [1]")
+    lines.append("")
+    for c in answer.citations:
+        lines.append(f'[{c.rank}] "{_escape(c.text)}"  ')
+        lines.append(f"— *{_escape(c.title)}* ({_escape(c.source)}, {_where(c)})")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _where(c: Citation) -> str:
+    page = f"p. {c.page}, " if c.page is not None else ""
+    return f"{page}chars {c.sentence.start}–{c.sentence.end}"
+
+
+def _escape(text: str) -> str:
+    # Escape HTML and the Markdown characters that would restyle a quoted sentence.
+    escaped = html.escape(text, quote=False)
+    for char in "\\`*_[]#|~":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped

@@ -1,0 +1,86 @@
+"""What the `qa` command line and app.py share: where things are kept by default (the only
+environment reads besides theirs), logging, and the options of the chat server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    """Where the sample store is cached: $QA_CACHE_DIR, else ~/.cache/qa-assistant."""
+    from qa.assistant import DEFAULT_CACHE_DIR
+
+    return Path(os.environ.get("QA_CACHE_DIR") or DEFAULT_CACHE_DIR)
+
+
+def default_store() -> Path:
+    """The chat's collection when no --store is given: $QA_STORE, else
+    ~/.local/share/qa-assistant/collection (created with the sample article on first start)."""
+    default = Path.home() / ".local" / "share" / "qa-assistant" / "collection"
+    return Path(os.environ.get("QA_STORE") or default)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Show this project's progress messages (when verbose) and only warnings from libraries."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    for ours in ("qa", "embeddings"):
+        logging.getLogger(ours).setLevel(logging.INFO if verbose else logging.WARNING)
+    import bm25s  # noqa: F401 - it sets its own logger to DEBUG on import; quiet it after that
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    # transformers draws a "Loading weights" bar on every model load; it is noise in a CLI.
+    # It reads this on import, which answering a question no longer needs at all.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def add_serve_options(parser: argparse.ArgumentParser) -> None:
+    """The options `python app.py` and `qa serve` share."""
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="the collection's store folder; documents uploaded in the chat are saved there "
+        "(default $QA_STORE or ~/.local/share/qa-assistant/collection, created with the "
+        "bundled sample article on first start)",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to bind (default 127.0.0.1: this machine only; 0.0.0.0 for all)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help="default $GRADIO_SERVER_PORT or 7860"
+    )
+    parser.add_argument(
+        "--auth",
+        default=os.environ.get("QA_AUTH"),
+        metavar="USER:PASSWORD",
+        help="require this login (default $QA_AUTH; the variable keeps it out of `ps`)",
+    )
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """`USER:PASSWORD` as a (user, password) pair; None for no login."""
+    from qa.errors import QAError
+
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise QAError("--auth must be USER:PASSWORD, both non-empty (or set QA_AUTH the same way)")
+    return user, password
+
+
+def serve_argv(args: argparse.Namespace) -> list[str]:
+    """The command line that gives app.py the serve options in `args` (the login travels in
+    $QA_AUTH, out of `ps`)."""
+    if args.auth:
+        os.environ["QA_AUTH"] = args.auth
+    argv = ["--host", args.host]
+    if args.store is not None:
+        argv += ["--store", str(args.store)]
+    if args.port is not None:
+        argv += ["--port", str(args.port)]
+    return argv
