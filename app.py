@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +17,25 @@ import gradio as gr
 
 from qa import Answer, Assistant, QAError, Turn
 from qa.ingest.converters import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from qa.serve.api_inputs import argument, turn_from_json, whole_number
 from qa.serve.collection import Added, Collection
-from qa.serve.formatting import answer_to_json, answer_to_markdown, chat_markdown, document_to_json
+from qa.serve.formatting import (
+    answer_to_json,
+    answer_to_markdown,
+    chat_markdown,
+    document_to_json,
+    plain_markdown,
+    plain_name,
+)
 from qa.serve.options import (
     add_serve_options,
     cache_dir,
+    check_port,
     configure_logging,
     default_store,
     parse_auth,
 )
-from qa.serve.source_view import EMPTY, parse_source_link, source_html
+from qa.serve.source_view import EMPTY, parse_source_link, safe_name, source_html
 
 EXAMPLES = [
     "Who directs the biomedical alliance?",
@@ -35,6 +45,9 @@ EXAMPLES = [
     "What is the capital of France?",
 ]
 MODES = ["hybrid", "bm25", "dense"]
+# The chat shows document text, titles and file names: `$$5 or $$10` in one is a price, not
+# LaTeX, so nothing the app renders as Markdown turns `$` into math.
+NO_LATEX: list[dict[str, str | bool]] = []
 
 CSS = """
 .qa-source-text { white-space: pre-wrap; max-height: 62vh; overflow-y: auto; line-height: 1.55;
@@ -97,7 +110,7 @@ def build_app(collection: Collection) -> gr.Blocks:
         assistant = collection.assistant  # one snapshot for the answer and its source
         answer = _ask(assistant, question, k, mode, earlier)
         message = [
-            {"role": "user", "content": question},
+            {"role": "user", "content": plain_markdown(question)},  # as typed, not Markdown
             {"role": "assistant", "content": chat_markdown(answer)},
         ]
         turn = Turn.of(answer).__dict__
@@ -125,11 +138,11 @@ def build_app(collection: Collection) -> gr.Blocks:
             document = collection.remove(doc_id)
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
-        message = f"Removed **{html.escape(document.title)}** ({html.escape(document.source)})."
+        message = f"Removed **{plain_name(document.title)}** ({plain_name(document.source)})."
         return (message, *_documents_view(collection))
 
     with gr.Blocks(title="Cited answers") as demo:
-        header = gr.Markdown(_header(collection))
+        header = gr.Markdown(_header(collection), latex_delimiters=NO_LATEX, elem_id="qa-header")
         turns = gr.State([])
         with gr.Tab("Chat"):
             with gr.Row(equal_height=False):
@@ -138,6 +151,7 @@ def build_app(collection: Collection) -> gr.Blocks:
                         label="Answers",
                         height=520,
                         sanitize_html=True,
+                        latex_delimiters=NO_LATEX,
                         feedback_options=None,
                         autoscroll=False,  # SHOW_ANSWER shows the answer's beginning instead
                     )
@@ -183,7 +197,7 @@ def build_app(collection: Collection) -> gr.Blocks:
                 file_count="multiple",
                 file_types=sorted(SUPPORTED_SUFFIXES),
             )
-            status = gr.Markdown()
+            status = gr.Markdown(latex_delimiters=NO_LATEX, elem_id="qa-status")
             table = gr.Dataframe(
                 headers=["Title", "Source", "Sentences", "Characters", "Pages", "Id"],
                 value=_rows(collection),
@@ -230,12 +244,25 @@ def build_app(collection: Collection) -> gr.Blocks:
 def _api(collection: Collection) -> None:
     """The named endpoints for `gradio_client`, on hidden components."""
 
-    def ask(
-        question: str, k: float = 3, mode: str = "hybrid", previous: Any = None
-    ) -> dict[str, Any]:
-        """Answer a question; `previous`: the JSON of the previous answer, for a follow-up."""
-        earlier = [_turn_from_json(previous)] if previous else []
-        return answer_to_json(_ask(collection.assistant, question, k, mode, earlier))
+    def ask(question: Any, k: Any = None, mode: Any = None, previous: Any = None) -> dict[str, Any]:
+        """Answer a question with cited sentences from the documents.
+
+        Args:
+            question: The question, a string.
+            k: How many sentences to cite, a whole number (None: the collection's default).
+            mode: hybrid, bm25 or dense (None: the collection's default).
+            previous: What /ask returned for the previous question, for a follow-up; or None.
+        """
+        # The raw JSON values (preprocess=False): a Textbox would make a list a string.
+        try:
+            text = argument("question", question, str, "a string: the question's text")
+            count = whole_number("k", k)
+            how = argument("mode", mode, str, f"one of {', '.join(MODES)}")
+            earlier = [] if previous in (None, {}) else [turn_from_json(previous)]
+        except QAError as exc:
+            raise gr.Error(str(exc)) from exc
+        assistant = collection.assistant
+        return answer_to_json(_ask(assistant, text or "", count, how, earlier))
 
     def upload(paths: list[str] | None) -> dict[str, Any]:
         """Add files to the collection; returns the documents added, the files skipped and
@@ -249,8 +276,8 @@ def _api(collection: Collection) -> None:
 
     def list_documents() -> list[dict[str, Any]]:
         """The indexed documents."""
-        corpus = collection.assistant.corpus
-        return [document_to_json(d, corpus) for d in collection.documents()]
+        corpus = collection.refreshed().corpus  # one snapshot, as the store holds it now
+        return [document_to_json(d, corpus) for d in corpus.documents.values()]
 
     def remove(doc_id: str) -> dict[str, Any]:
         """Remove a document by id; returns it as `list` showed it."""
@@ -260,19 +287,27 @@ def _api(collection: Collection) -> None:
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
 
-    question, mode, doc_id = (gr.Textbox(visible=False) for _ in range(3))
-    k, previous = gr.Number(visible=False), gr.JSON(visible=False)
+    settings = collection.assistant.settings
+    question, doc_id = gr.Textbox(visible=False), gr.Textbox(visible=False)
+    # Their values are what gradio_client fills in when a call leaves them out.
+    k = gr.Number(settings.k, precision=0, visible=False)
+    mode = gr.Textbox(settings.mode.value, visible=False)
+    previous = gr.JSON(visible=False)
     paths = gr.File(file_count="multiple", visible=False)
     out = gr.JSON(visible=False)
-    gr.Button(visible=False).click(ask, [question, k, mode, previous], out, api_name="ask")
+    gr.Button(visible=False).click(
+        ask, [question, k, mode, previous], out, api_name="ask", preprocess=False
+    )
     gr.Button(visible=False).click(upload, paths, out, api_name="upload")
     gr.Button(visible=False).click(list_documents, None, out, api_name="list")
     gr.Button(visible=False).click(remove, doc_id, out, api_name="remove")
 
 
-def _ask(assistant: Assistant, question: str, k: float, mode: str, history: list[Turn]) -> Answer:
+def _ask(
+    assistant: Assistant, question: str, k: float | None, mode: str | None, history: list[Turn]
+) -> Answer:
     try:
-        return assistant.ask(question, k=int(k), mode=mode, history=history)
+        return assistant.ask(question, k=None if k is None else int(k), mode=mode, history=history)
     except QAError as exc:
         raise gr.Error(str(exc)) from exc
 
@@ -280,15 +315,6 @@ def _ask(assistant: Assistant, question: str, k: float, mode: str, history: list
 def _named(paths: list[str]) -> list[tuple[Path, str]]:
     """Uploaded files with the names citations show: Gradio keeps each upload's own name."""
     return [(Path(p), Path(p).name) for p in paths]
-
-
-def _turn_from_json(answer: dict[str, Any]) -> Turn:
-    span = answer.get("answer") or {}
-    return Turn(
-        answer.get("searched") or answer.get("question", ""),
-        span.get("text", ""),
-        span.get("doc_id", ""),
-    )
 
 
 def _source(collection: Collection, link: str) -> str:
@@ -301,24 +327,30 @@ def _source(collection: Collection, link: str) -> str:
 
 def _header(collection: Collection) -> str:
     corpus = collection.assistant.corpus
-    titles = ", ".join(sorted(d.title for d in corpus.documents.values()))
+    titles = ", ".join(sorted(safe_name(d.title) for d in corpus.documents.values()))
+    if len(titles) > 300:  # cut before escaping, so no escape is cut in half
+        titles = titles[:300] + "…"
     return (
         f"## Cited answers\nAsk about **{len(corpus.documents)}** document(s) "
-        f"({len(corpus.sentences)} sentences): {html.escape(titles[:300])}.\n"
+        f"({len(corpus.sentences)} sentences): {plain_name(titles)}.\n"
         "Every answer is an exact sentence from the documents, numbered [1]..[k]; "
         "click a number to see it in its document."
     )
 
 
 def _rows(collection: Collection) -> list[list[Any]]:
-    corpus = collection.assistant.corpus
-    shown = [document_to_json(d, corpus) for d in collection.documents()]
+    corpus = collection.refreshed().corpus  # one snapshot, as the store holds it now
+    shown = [document_to_json(d, corpus) for d in corpus.documents.values()]
     keys = ("title", "source", "sentences", "characters", "pages", "doc_id")
-    return [[info[key] or "" for key in keys] for info in shown]
+    shown_as_text = ("title", "source")
+    return [
+        [safe_name(info[key]) if key in shown_as_text else info[key] or "" for key in keys]
+        for info in shown
+    ]
 
 
 def _choices(collection: Collection) -> list[tuple[str, str]]:
-    return [(f"{d.title} ({d.source})", d.doc_id) for d in collection.documents()]
+    return [(safe_name(f"{d.title} ({d.source})"), d.doc_id) for d in collection.documents()]
 
 
 def _documents_view(collection: Collection) -> tuple[Any, Any, str]:
@@ -332,13 +364,13 @@ def _documents_view(collection: Collection) -> tuple[Any, Any, str]:
 def _upload_message(added: Added) -> str:
     lines = []
     if added.documents:
-        names = ", ".join(f"**{html.escape(d.title)}**" for d in added.documents)
+        names = ", ".join(f"**{plain_name(d.title)}**" for d in added.documents)
         lines.append(f"Indexed {len(added.documents)} document(s): {names}.")
-    for name, reason in added.skipped:
-        lines.append(f"Skipped {html.escape(name)}: {html.escape(reason)}")
+    for name, reason in added.skipped:  # reasons quote titles and file names
+        lines.append(f"Skipped {plain_name(name)}: {plain_name(reason)}")
     for name in added.near_empty:
         lines.append(
-            f"Note: {html.escape(name)} has almost no text; check it is the file you meant."
+            f"Note: {plain_name(name)} has almost no text; check it is the file you meant."
         )
     return "  \n".join(lines) or "Nothing to add."
 
@@ -352,10 +384,21 @@ def serve(
     """Open the collection in `store` (default `default_store()`; created with the bundled
     sample article when it does not exist yet) and serve the chat on `host:port`, behind a
     login page when `auth` is given."""
+    if port is None:
+        variable = os.environ.get("GRADIO_SERVER_PORT", "7860")
+        if not variable.isdigit():
+            raise QAError(f"GRADIO_SERVER_PORT={variable!r} is not a port number; use --port N")
+        port = int(variable)
+    check_port(host, port)  # before the collection loads, which can take a while
     collection = Collection.open(store or default_store(), lambda: Assistant.sample(cache_dir()))
     _ = collection.assistant.reader  # load the reader now rather than on the first question
-    port = port or int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
-    build_app(collection).launch(**launch_options(), server_name=host, server_port=port, auth=auth)
+    try:
+        build_app(collection).launch(
+            **launch_options(), server_name=host, server_port=port, auth=auth
+        )
+    except OSError:
+        check_port(host, port)  # taken while the collection loaded: say so in one line
+        raise
 
 
 def launch_options() -> dict[str, Any]:
@@ -370,10 +413,10 @@ def main() -> None:
     args = parser.parse_args()
     configure_logging(verbose=True)
     try:
-        auth = parse_auth(args.auth)
-        serve(args.store, args.host, args.port, auth)
-    except QAError as exc:
-        parser.error(str(exc))
+        serve(args.store, args.host, args.port, parse_auth(args.auth))
+    except QAError as exc:  # one line, as the `qa` command prints its errors
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

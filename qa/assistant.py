@@ -20,6 +20,7 @@ from qa.answer.reading import read_ranking
 from qa.errors import QAError
 from qa.index.corpus import Corpus, DocumentSplit
 from qa.index.indexes import Indexes
+from qa.index.lexical import names_a_subject
 from qa.index.milvus import space_of
 from qa.index.store import FORMAT_VERSION, StoredIndexes, load_documents, load_store, save_store
 from qa.ingest.documents import make_document
@@ -140,7 +141,9 @@ class Assistant:
         return cls.from_documents(docs, settings, embedder)
 
     @classmethod
-    def rebuilt(cls, store: str | Path, embedder: Embedder | None = None) -> Assistant:
+    def rebuilt(
+        cls, store: str | Path, embedder: Embedder | None = None, progress: Progress = quiet
+    ) -> Assistant:
         """Embed and index again the documents of a store whose indexes are damaged (the
         sentences keep their ids); the store itself is left to the caller to save.
 
@@ -149,7 +152,7 @@ class Assistant:
         """
         settings, corpus = load_documents(Path(store))
         log.warning("re-embedding the %d documents of %s", len(corpus.documents), store)
-        return cls.from_corpus(corpus, settings, embedder)
+        return cls.from_corpus(corpus, settings, embedder, progress)
 
     @classmethod
     def load(cls, store: str | Path, embedder: Embedder | None = None) -> Assistant:
@@ -282,6 +285,12 @@ class Assistant:
         """
         question, k, mode = self._check(question, k, mode)
         context = follow_up_context(question, history)
+        if not context and not names_a_subject(question):
+            raise QAError(
+                f"{question!r} names nothing to look for (only question words, stop words or "
+                "punctuation); ask about a name, a thing or an event, e.g. "
+                "\"Who founded the festival?\""
+            )
         if not context:
             return self._answer(question, k, mode)
         anywhere = Scope(context)

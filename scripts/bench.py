@@ -329,11 +329,24 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3, help="embedding throughput rounds")
     parser.add_argument("--per-round", type=int, default=2000, help="sentences per round")
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="measure only the cold starts (`qa ask`, the app to its first page; about a "
+        "minute) and print them; the README's start-up figures",
+    )
     parser.add_argument("--build", type=int, help=argparse.SUPPRESS)  # child processes
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--base-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cold_only:
+        cold = cold_starts()
+        print(
+            f"Cold start (median of 3): `qa ask` on the sample {cold['qa_ask_s']} s, "
+            f"app to its first page {cold['app_first_page_s']} s"
+        )
+        return 0
     if args.build:  # a child: one result as JSON on stdout
         print(json.dumps(build_size(args.build, args.base_file, args.store, args.questions)))
         return 0

@@ -39,6 +39,15 @@ UPLOAD = """<html><head><title>Harbor Lights Festival</title></head><body>
 It is held every August on the old quay, where three hundred lanterns are floated at dusk.</p>
 <p>Marta Quill directed the festival for twenty years before she retired to Lisbon.</p></article>
 <footer>Copyright Port Ellery Council</footer></body></html>"""
+# A title that is Markdown for an image and a link, prices that look like LaTeX, and a file
+# name with a right-to-left override (it would show as "ferry-pricestxt.jpg").
+UNSAFE_TITLE = "![pixel](http://127.0.0.1:9/pixel.png) [a link](http://127.0.0.1:9/)"
+PRICES = (
+    f"{UNSAFE_TITLE}\n\nThe harbour ferry ticket costs $$5 or $$10 on weekends. "
+    "The ferry leaves from the north pier every hour.\n"
+)
+REVERSED_NAME = "ferry-prices\u202egpj.txt"
+SHOWN_NAME = "ferry-prices<U+202E>gpj.txt"
 
 pytestmark = [
     pytest.mark.slow,
@@ -203,3 +212,42 @@ def test_document_markup_renders_as_text_and_runs_nothing(browser) -> None:  # n
     assert copied.startswith("**Question:** What did the attacker paste into the wiki page?")
     assert "— *Security notes*" in copied
     page.screenshot(path=str(_output() / "markup-as-text.png"), full_page=True)
+
+
+def test_titles_names_and_prices_show_as_text(browser, tmp_path) -> None:  # noqa: ANN001
+    page, _ = browser
+    remote = "http://127.0.0.1:9"  # a title's image and link point here; nothing may load it
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    upload = tmp_path / REVERSED_NAME
+    upload.write_text(PRICES, encoding="utf-8")
+    page.get_by_role("tab", name="Documents").click()
+    page.locator('input[type="file"][accept*=".pdf"]').set_input_files(str(upload))
+    status = page.locator("#qa-status")  # the title as written, not an image and a link
+    status.get_by_text(f"Indexed 1 document(s): {UNSAFE_TITLE}").wait_for(timeout=60_000)
+    page.locator("#qa-documents").get_by_text(SHOWN_NAME).wait_for(timeout=30_000)
+    page.screenshot(path=str(_output() / "unsafe-names-documents.png"), full_page=True)
+    page.get_by_role("tab", name="Chat").click()
+    question = "How much does the harbour *ferry* ticket cost, in $$?"
+    text = _ask(page, question, "$$5")
+    assert page.locator('[data-testid="user"]').last.inner_text().strip() == question
+    assert "$$5 or $$10" in text.split("[2]")[0] and UNSAFE_TITLE in text
+    assert UNSAFE_TITLE in page.locator("#qa-header").inner_text()
+    assert page.locator(".katex, .katex-error").count() == 0
+    assert page.locator(f'img[src^="{remote}"], a[href^="{remote}"]').count() == 0
+    links = page.locator('[data-testid="bot"]').last.locator('a[href^="#qa-source:"]')
+    links.nth(1).click()  # [2], then back to [1]: its link still opens the price sentence
+    page.wait_for_function(
+        "() => !document.getElementById('qa-cited')?.innerText.includes('$$5')", timeout=30_000
+    )
+    links.nth(0).click()
+    page.wait_for_function(
+        "() => document.getElementById('qa-cited')?.innerText.includes('costs $$5 or $$10')",
+        timeout=30_000,
+    )
+    assert SHOWN_NAME in page.locator("#qa-source .qa-source-meta").inner_text()
+    body = page.locator("body").inner_text()
+    assert "\u202e" not in body and SHOWN_NAME in body
+    assert not [url for url in requested if url.startswith(remote)]
+    page.locator('[data-testid="bot"]').last.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(_output() / "unsafe-names-answer.png"), full_page=True)

@@ -1,5 +1,19 @@
+import html
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from qa import Assistant, Settings
-from qa.serve.formatting import answer_to_json, answer_to_markdown, answer_to_text, chat_markdown
+from qa.ingest.documents import make_document
+from qa.serve.formatting import (
+    answer_to_json,
+    answer_to_markdown,
+    answer_to_text,
+    chat_markdown,
+    plain_markdown,
+)
+from qa.serve.source_view import safe_name, source_html
 
 XSS = "Attack\n\nThe page said <script>alert(1)</script> and *bold* [link](x). Nothing else."
 
@@ -56,3 +70,70 @@ def test_markdown_for_copying_quotes_each_citation_with_its_place(fake_embedder)
         where = f"chars {c.sentence.start}–{c.sentence.end}"
         assert f"[{c.rank}] " in markdown and f"— *Attack* (text 1, {where})" in markdown
     assert "<a " not in markdown and "<script>" not in markdown
+
+
+UNSAFE_TITLE = "![pixel](http://127.0.0.1:9/pixel.png) [a link](http://127.0.0.1:9/)"
+PRICES = f"{UNSAFE_TITLE}\n\nThe ferry ticket costs $$5 or $$10 on weekends. It leaves hourly.\n"
+REVERSED_NAME = "prices\u202egpj.txt"  # shows as "pricestxt.jpg" where the override works
+
+
+def _rendered_text(markdown: str) -> str:
+    """What a CommonMark renderer (with GFM tables and strikethrough) shows of `markdown`,
+    after checking it made one plain paragraph: no tag but <p>."""
+    renderer = (
+        pytest.importorskip("markdown_it")
+        .MarkdownIt("commonmark")
+        .enable(["table", "strikethrough"])
+    )
+    rendered = renderer.render(markdown).strip()
+    inner = rendered.removeprefix("<p>").removesuffix("</p>")
+    assert "<" not in inner, rendered
+    return html.unescape(inner)
+
+
+@given(st.text(alphabet="ab1 .,-+=#*_`[]()!<>&;$|~:/@\\\"'", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_plain_markdown_renders_as_exactly_the_text(text: str) -> None:
+    assert _rendered_text(plain_markdown(text.strip())) == text.strip()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [UNSAFE_TITLE, "costs $$5 or $$10", "x\n- item\n1. first\n2) second\n# head\n===\n> quote"],
+)
+def test_plain_markdown_stops_images_links_math_lists_and_headings(text: str) -> None:
+    markdown = plain_markdown(text)
+    assert "](" not in markdown.replace("\\](", "") and "$$" not in markdown
+    assert _rendered_text(markdown).split() == text.split()
+    assert r"http\://127.0.0.1:9/" in plain_markdown(UNSAFE_TITLE)  # no bare-URL autolink
+    assert plain_markdown("see www.example.com or a@b.org") == r"see www\.example.com or a\@b.org"
+
+
+def test_safe_name_shows_bidirectional_controls_as_markers_and_keeps_one_line() -> None:
+    assert safe_name(REVERSED_NAME) == "prices<U+202E>gpj.txt"
+    controls = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    assert all(ord(c) > 127 for c in controls)
+    assert not set(safe_name(f"a{controls}b")) & set(controls)
+    assert safe_name("two\nlines\tand\x00null\u2028") == "two lines and null "
+    for kept in ("Report 2024.pdf", "Café ☕ — 长三角.txt", "تقرير.docx"):
+        assert safe_name(kept) == kept
+
+
+def test_titles_names_and_prices_render_as_text_in_the_chat(fake_embedder) -> None:  # noqa: ANN001
+    document = make_document(PRICES, source=REVERSED_NAME)
+    assert document.title == UNSAFE_TITLE
+    assistant = Assistant.from_documents(
+        [document], Settings(abstain_threshold=0.0), embedder=fake_embedder
+    )
+    answer = assistant.ask("How much does the ferry ticket cost?", k=2)
+    assert "$$5" in answer.citations[0].text
+    for markdown in (chat_markdown(answer), answer_to_markdown(answer)):
+        assert "[pixel](" not in markdown and "http:" not in markdown  # no image, no link
+        assert "$$" not in markdown and "\u202e" not in markdown
+        assert r"!\[pixel\](http\://127.0.0.1:9/pixel.png)" in markdown
+        assert r"\$\$5 or \$\$10" in markdown
+    assert "prices&lt;U+202E&gt;gpj.txt" in answer_to_markdown(answer)  # shows <U+202E>
+    assert chat_markdown(answer).count('<a href="#qa-source:') == 2  # the citation links stay
+    cited = answer.citations[0].sentence
+    panel = source_html(assistant.corpus, cited.doc_id, cited.start, cited.end)
+    assert "prices&lt;U+202E&gt;gpj.txt" in panel and "\u202e" not in panel

@@ -153,10 +153,10 @@ def test_ray_index_matches_single_process(
 
     # an update: two documents gone, two new ones embedded after the kept rows
     files = [SAMPLE, *files[3:], *_corpus(tmp_path / "docs", TOWNS[4:])]
-    index_paths(files, local)
+    index_paths(files, local, prune=True)
     with monkeypatch.context() as patched:  # the new documents are split on Ray, not here
         patched.setattr(corpus_module, "split_document", lambda *a: pytest.fail("split here"))
-        report = index_paths(files, remote, ray=RayCluster())
+        report = index_paths(files, remote, ray=RayCluster(), prune=True)
     assert (report.added, report.removed) == (2, 2)
     _compare(local, remote)
     assert "embedding 0 sentences" not in caplog.text  # every run embedded on Ray

@@ -12,7 +12,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 @pytest.mark.slow
-def test_readme_python_example_runs(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_readme_python_example_runs(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
     code = re.search(
         r"## Python API\n\n```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S
     ).group(1)
@@ -23,12 +23,16 @@ def test_readme_python_example_runs(tmp_path, monkeypatch) -> None:  # noqa: ANN
 
     monkeypatch.setattr(qa.assistant, "DEFAULT_CACHE_DIR", tmp_path / ".cache" / "qa-assistant")
     exec(compile(code, str(README), "exec"), {})
+    printed = capsys.readouterr().out
+    assert "China Pharmaceutical University" in printed  # the director sentence, as claimed
+    assert "True" in printed.splitlines()  # the capital of France: abstained, as claimed
+    assert printed.rstrip().endswith("-> every August")  # the follow-up, as the comment says
     assert (tmp_path / "my-store" / "manifest.json").is_file()
     assert list((tmp_path / ".cache" / "qa-assistant").glob("sample-*"))
 
 
 @pytest.mark.slow
-def test_readme_gradio_client_example_runs(sample_assistant, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_readme_gradio_client_example_runs(sample_assistant, tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
     from app import build_app
     from qa.serve.collection import Collection
 
@@ -40,15 +44,16 @@ def test_readme_gradio_client_example_runs(sample_assistant, tmp_path, monkeypat
     port = free_port()
     demo = build_app(Collection(tmp_path / "store", sample_assistant))
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    (tmp_path / "notes.md").write_text(
-        "# Notes\n\nThe meeting moved to Friday.\n", encoding="utf-8"
-    )
     monkeypatch.chdir(tmp_path)
     try:
         code = code.replace("http://127.0.0.1:7860/", f"http://127.0.0.1:{port}/")
         exec(compile(code, str(README), "exec"), {})
     finally:
         demo.close()
+    printed = [line for line in capsys.readouterr().out.splitlines() if "Loaded as API" not in line]
+    assert "China Pharmaceutical University" in printed[0]  # as the README claims
+    assert printed[1] == "['Harbor Lights'] []"
+    assert printed[2].endswith("-> every August")
     assert len(Collection.open(tmp_path / "store", lambda: sample_assistant).documents()) == 1
 
 

@@ -86,7 +86,7 @@ def evaluate_conversations(assistant: Assistant, conversations: Sequence[Convers
         history: list[Turn] = []
         for i, (question, gold) in enumerate(zip(conversation.questions, conversation.golds)):
             with_history = assistant.ask(question, history=history)
-            alone = assistant.ask(question) if i else with_history
+            alone = _asked_alone(assistant, question) if i else with_history
             rows.append(
                 {
                     "id": f"{conversation.cid}/{i + 1}",
@@ -109,7 +109,18 @@ def evaluate_conversations(assistant: Assistant, conversations: Sequence[Convers
     }
 
 
-def _outcome(answer: Answer, gold: str) -> dict[str, bool]:
+def _asked_alone(assistant: Assistant, question: str) -> Answer | None:
+    """The follow-up's answer without the conversation; None when, alone, it names nothing to
+    look for ("And when?"), which the assistant refuses (counted as not right)."""
+    try:
+        return assistant.ask(question)
+    except QAError:
+        return None
+
+
+def _outcome(answer: Answer | None, gold: str) -> dict[str, bool]:
+    if answer is None:
+        return {"right": False, "answered_right": False}
     right = bool(answer.citations) and gold in answer.citations[0].text
     return {"right": right, "answered_right": right and not answer.abstained}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from qa.errors import QAError
+
 _NOT_IN_TABLE = {"coverage_curve"}
 
 
@@ -31,6 +33,28 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def check_plot(path: Path, has_unanswerable: bool, dataset: str) -> None:
+    """Refuse a `--plot` that could not be drawn, before the evaluation runs rather than after.
+
+    Raises:
+        QAError: The file type is not one matplotlib writes, or the set has no unanswerable
+            questions (so no coverage curve).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    kinds = FigureCanvasAgg.get_supported_filetypes()
+    if path.suffix.lower().lstrip(".") not in kinds:
+        raise QAError(
+            f"--plot {path}: cannot draw a {path.suffix or 'suffix-less'} file; end the name "
+            f"with one of {', '.join('.' + k for k in sorted(kinds))} (e.g. curve.png)"
+        )
+    if not has_unanswerable:
+        raise QAError(
+            f"{dataset} has no unanswerable questions, so there is no coverage curve to plot; "
+            "drop --plot, or use a set with some (e.g. SQuAD 2.0 with --per-article)"
+        )
 
 
 def plot_coverage(report: dict[str, Any], path: Path) -> None:

@@ -3,8 +3,9 @@
 `corpus` holds the documents with their sentences (`sentences`, as columns) and passages;
 `embedding` says what text is embedded for each sentence and in which calls; `tokenize` and
 `lexical` are BM25's analysis and index; `indexes` ties the four indexes retrieval reads
-(sentence and passage vectors, sentence and passage BM25); `store`, `metadata` write and load
-them as a folder with a manifest; `milvus/` keeps the vectors in Milvus instead of FAISS.
+(sentence and passage vectors, sentence and passage BM25); `store` and `metadata` write and
+load them as a folder with a manifest, `locks` keeps its writers in turn; `milvus/` keeps the
+vectors in Milvus instead of FAISS.
 """
 
 from qa.index.corpus import Corpus

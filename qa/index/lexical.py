@@ -120,6 +120,12 @@ class LexicalIndex:
         return cls(ids, retriever)
 
 
+def names_a_subject(question: str) -> bool:
+    """Whether `question` has a BM25 term besides question words: "?", "the" or "What is
+    it?" name nothing to search for (none of SQuAD v1.1 dev's 10,570 questions is like that)."""
+    return any(term not in _question_terms() for term in tokenize(question))
+
+
 @cache
 def _question_terms() -> frozenset[str]:
     """Terms of the words that shape a question rather than name its subject."""

@@ -8,24 +8,35 @@ old store aside to `.NAME.old`, the new one in); a process killed between them l
 (`.NAME.write.lock`, `.NAME.swap.lock`; flock, released when a process dies) let one writer
 in at a time and keep readers out of the swap, so a reader in another process never sees the
 moment between the renames; the next write clears the temporary folders a killed writer
-left.
+left. A change that reads the store and writes it back holds the write lock throughout
+(`qa.index.locks.writing`), so two writers never both start from the same state and lose one's change.
+
+Every save numbers the store anew: the manifest's `generation` (absent in stores written
+before it: generation 0) grows by one per save, so a process holding a store in memory
+tells cheaply (`store_generation`) whether another one has written it since.
+
+The store's parent may be a folder others can write (`/tmp`): lock files are opened without
+following symbolic links and refused when they are links or belong to another user (than this
+one or the parent folder's owner, who controls it anyway), and a `.NAME.old` or temporary
+folder that is a link or another user's is never adopted or used.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
+import logging
+import os
 import shutil
 import sqlite3
+import stat
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.index.corpus import Corpus
 from qa.errors import DamagedStoreError, QAError
+from qa.index.corpus import Corpus
 from qa.index.indexes import Indexes
+from qa.index.locks import locked, store_folder, writing
 from qa.index.metadata import read_metadata, write_metadata
 from qa.index.milvus import space_of
 from qa.settings import Settings
@@ -33,6 +44,8 @@ from qa.settings import Settings
 FORMAT_VERSION = 4  # 4: stable sentence ids; 3: metadata in SQLite (2 had JSON lines)
 READABLE_VERSIONS = (3, 4)
 MANIFEST = "manifest.json"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,19 +61,24 @@ def save_store(folder: Path, stored: StoredIndexes) -> None:
     """Write `stored` to `folder`, replacing any store there only once the write is complete.
 
     Writers take turns (a lock file beside the store); readers (`load_store`) are kept out
-    only during the swap itself, so they always read one complete store."""
+    only during the swap itself, so they always read one complete store. The store's
+    generation grows by one.
+
+    Raises:
+        QAError: A lock file or `.NAME.old` beside the store is a link or another user's.
+    """
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(folder, "write"):
-        for stale in folder.parent.glob(f".{folder.name}.tmp-*"):  # left by a killed writer
-            shutil.rmtree(stale, ignore_errors=True)
+    with writing(folder):
+        _clear_temporary(folder)
+        recover(folder)
+        generation = (store_generation(folder) or 0) + 1
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
         try:
-            _write(tmp, stored)
-            with _locked(folder, "swap"):
+            _write(tmp, stored, generation)
+            with locked(folder, "swap"):
                 _recover(folder)
                 if folder.exists():
-                    old = _aside(folder)
+                    old = _own_aside(folder)
                     shutil.rmtree(old, ignore_errors=True)
                     folder.rename(old)
                     tmp.rename(folder)
@@ -73,31 +91,54 @@ def save_store(folder: Path, stored: StoredIndexes) -> None:
 
 def recover(folder: Path) -> None:
     """Finish a replacement that was interrupted between its two renames: with no store at
-    `folder` but the previous one set aside, put the previous one back."""
-    with _locked(folder, "swap"):
+    `folder` but the previous one set aside, put the previous one back.
+
+    Raises:
+        QAError: `.NAME.old` is a symbolic link or another user's (it is never adopted), or a
+            lock file is.
+    """
+    with locked(folder, "swap"):
         _recover(folder)
 
 
 def _recover(folder: Path) -> None:
-    old = _aside(folder)
-    if not folder.exists() and (old / MANIFEST).is_file():
+    if folder.exists() or not os.path.lexists(_aside(folder)):
+        return
+    old = _own_aside(folder)
+    if (old / MANIFEST).is_file():
         old.rename(folder)
 
 
-@contextmanager
-def _locked(folder: Path, kind: str, shared: bool = False) -> Iterator[None]:
-    """Hold the store's `kind` lock ("write": one writer at a time; "swap": the swap's renames
-    against readers, who take it shared). Where no lock file can be made (a read-only
-    folder) there is nobody to write, so reading goes on unlocked."""
-    path = folder.with_name(f".{folder.name}.{kind}.lock")
+def _own_aside(folder: Path) -> Path:
+    """`.NAME.old`, checked to be this user's own (or absent) before it is adopted or reused.
+
+    Raises:
+        QAError: It is a symbolic link or belongs to another user: someone else may have put
+            it there to have their files taken for the store.
+    """
+    old = _aside(folder)
     try:
-        handle = path.open("a")
-    except OSError:
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        yield
+        info = old.lstat()
+    except FileNotFoundError:
+        return old
+    if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid():
+        what = "a symbolic link" if stat.S_ISLNK(info.st_mode) else f"owned by uid {info.st_uid}"
+        raise QAError(
+            f"{old} is {what}, not a store this user set aside, so it is not used as {folder}; "
+            f"remove it (rm -r {old}) if you did not make it, and keep stores in a folder only "
+            "you can write"
+        )
+    return old
+
+
+def _clear_temporary(folder: Path) -> None:
+    """Remove the temporary folders a killed writer left (only this user's own folders)."""
+    for stale in folder.parent.glob(f".{folder.name}.tmp-*"):
+        info = stale.lstat()
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            log.warning("leaving %s alone: not a folder of this user's (remove it)", stale)
 
 
 def holds_store(folder: Path) -> bool:
@@ -106,7 +147,7 @@ def holds_store(folder: Path) -> bool:
     Raises:
         QAError: The folder holds other files: a store written there would replace them.
     """
-    recover(folder)
+    recover(store_folder(folder))
     if (folder / MANIFEST).is_file():
         return True
     if folder.exists() and any(folder.iterdir()):
@@ -130,7 +171,7 @@ def load_store(folder: Path) -> StoredIndexes:
     """
     folder = Path(folder)
     recover(folder)
-    with _locked(folder, "swap", shared=True):
+    with locked(folder, "swap", shared=True):
         return _load(folder)
 
 
@@ -174,7 +215,7 @@ def read_manifest(folder: Path) -> dict:
         QAError: No manifest, or a format version this qa does not read.
         DamagedStoreError: The manifest is unreadable.
     """
-    path = folder / MANIFEST
+    path = store_folder(folder) / MANIFEST
     if not path.is_file():
         raise QAError(
             f"{folder} is not a store (no {MANIFEST}); create one with `qa index PATH --store {folder}`"
@@ -200,12 +241,27 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
-def _write(folder: Path, stored: StoredIndexes) -> None:
+def store_generation(folder: Path) -> int | None:
+    """How many saves the store in `folder` has seen (read from its manifest; 0 for a store
+    written before generations were counted); None where no manifest can be read (no store,
+    or a writer between its swap's renames). Cheap: the manifest only, no lock.
+    """
+    try:
+        generation = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")).get(
+            "generation", 0
+        )
+    except (OSError, ValueError, AttributeError):
+        return None
+    return generation if isinstance(generation, int) else 0
+
+
+def _write(folder: Path, stored: StoredIndexes, generation: int) -> None:
     corpus = stored.corpus
     write_metadata(folder, corpus)
     stored.indexes.save(folder)
     manifest = {
         "format_version": FORMAT_VERSION,
+        "generation": generation,
         "embedder": stored.settings.embedder,
         "dimension": stored.indexes.dimension,
         "documents": len(corpus.documents),

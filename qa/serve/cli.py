@@ -18,11 +18,17 @@ from qa.serve.options import (
     add_serve_options,
     cache_dir,
     configure_logging,
+    default_store,
     parse_auth,
     serve_argv,
 )
 
 MODES = ("hybrid", "bm25", "dense")
+STORE_DEFAULT = (
+    "default $QA_STORE, else the chat's collection ~/.local/share/qa-assistant/collection; "
+    "`qa ask` answers from the bundled sample article, which the chat starts with, while that "
+    "collection does not exist yet"
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     index = commands.add_parser(
         "index",
         help="index files or folders into a store; run again, it embeds only new or changed "
-        "files and drops files that are gone",
+        "files and drops the documents of files gone from the folders given; every other "
+        "document (other paths, the chat's uploads, the sample) is kept unless --prune",
     )
     index.add_argument(
-        "paths", nargs="+", help=".txt/.md/.html/.pdf/.docx files or folders (recursively)"
+        "paths",
+        nargs="+",
+        help=".txt/.md/.html/.pdf/.docx files or folders (recursively); only documents of these "
+        "files, and of files gone from these folders, are added, updated or removed",
     )
     index.add_argument(
         "--store", required=True, type=Path, help="store folder to create or bring up to date"
@@ -106,18 +116,29 @@ def _parser() -> argparse.ArgumentParser:
         help='Ray runtime environment for the workers, e.g. \'{"working_dir": "."}\' when the '
         "cluster's machines lack this project (implies --ray)",
     )
-    index.add_argument("--json", action="store_true", help="print a JSON summary, no progress bar")
+    index.add_argument(
+        "--prune",
+        action="store_true",
+        help="make the store hold exactly what PATHS hold: also remove every document not found "
+        "under them (other files and folders, the chat's uploads, the sample)",
+    )
+    index.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read the files and print which documents would be added, updated, removed and "
+        "kept; no model is loaded, nothing is embedded or written (files are read here, "
+        "also with --ray)",
+    )
+    index.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON summary (with --dry-run: the plan), no progress bar",
+    )
     index.set_defaults(run=_index)
 
     ask = commands.add_parser("ask", help="answer a question with cited sentences")
     ask.add_argument("question")
-    ask.add_argument(
-        "--store",
-        type=Path,
-        help="the collection's store folder; documents uploaded in the chat are saved there "
-        "(default $QA_STORE or ~/.local/share/qa-assistant/collection, created with the "
-        "bundled sample article on first start)",
-    )
+    ask.add_argument("--store", type=Path, help=f"the store to answer from ({STORE_DEFAULT})")
     ask.add_argument("--k", type=int, default=3, help="number of citations (default 3)")
     ask.add_argument("--mode", choices=MODES, default="hybrid")
     ask.add_argument(
@@ -184,7 +205,7 @@ def _parser() -> argparse.ArgumentParser:
     removal = docs_commands.add_parser("remove", help="remove documents (nothing is re-embedded)")
     removal.add_argument("doc_ids", nargs="+", help="document ids, as `qa docs list` shows")
     for command in (listing, removal):
-        command.add_argument("--store", required=True, type=Path, help="the store folder")
+        command.add_argument("--store", type=Path, help=f"the store folder ({STORE_DEFAULT})")
         command.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(run=_docs_list)
     removal.set_defaults(run=_docs_remove)
@@ -208,17 +229,30 @@ def _eval_settings(args: argparse.Namespace):  # noqa: ANN202
 
 
 def _open(store: Path | None):  # noqa: ANN202
+    """The assistant `qa ask` answers with: `--store`, else the chat's collection
+    (`default_store`), else, while the chat has not created that yet, the sample it starts with."""
     from qa.assistant import Assistant
+    from qa.index.store import holds_store
 
-    return Assistant.sample(cache_dir()) if store is None else Assistant.load(store)
+    if store is None and not holds_store(default_store()):
+        log.info("no collection at %s yet: answering from the bundled sample", default_store())
+        return Assistant.sample(cache_dir())
+    return Assistant.load(store or default_store())
 
 
 def _index(args: argparse.Namespace) -> int:
+    """`qa index`: with --dry-run only the plan (no model, no Ray, nothing written)."""
     from qa.errors import QAError
     from qa.progress import Bars, quiet
     from qa.scale.ray_cluster import RayCluster
+    from qa.serve.index_plan import plan_index
     from qa.serve.indexing import index_paths
 
+    if args.dry_run:
+        with Bars() as bars:
+            plan = plan_index(args.paths, args.store, args.prune, quiet if args.json else bars)
+        print(plan.to_json() if args.json else _index_message(plan))
+        return 0
     ray = None
     if args.ray or args.address or args.runtime_env or args.workers:
         try:
@@ -230,7 +264,12 @@ def _index(args: argparse.Namespace) -> int:
     with Bars() as bars:
         settings = _index_settings(args)
         report = index_paths(
-            args.paths, args.store, settings, progress=quiet if args.json else bars, ray=ray
+            args.paths,
+            args.store,
+            settings,
+            progress=quiet if args.json else bars,
+            ray=ray,
+            prune=args.prune,
         )
     print(report.to_json() if args.json else _index_message(report))
     return 0
@@ -256,12 +295,28 @@ def _index_settings(args: argparse.Namespace):  # noqa: ANN202
 
 
 def _index_message(report: Any) -> str:
-    lines = [
-        f"indexed {report.documents} documents, {report.sentences} sentences into "
-        f"{report.store}: {report.added} added ({report.embedded_sentences} sentences "
-        f"embedded), {report.removed} removed, {report.unchanged} unchanged; model "
-        f"{report.embedder}"
-    ]
+    """`qa index`'s summary (an `IndexReport`), or with --dry-run its plan (an `IndexPlan`,
+    one line per document it would add, update, remove or keep), then the files skipped."""
+    from qa.serve.index_plan import IndexPlan
+
+    if isinstance(report, IndexPlan):
+        changes = {"add": report.add, "update": report.update, "remove": report.remove}
+        lines = [
+            f"dry run, nothing embedded or written: in {report.store}, "
+            + ", ".join(f"{len(sources)} to {verb}" for verb, sources in changes.items())
+            + f", {len(report.unchanged)} unchanged, {len(report.keep)} to keep as they are"
+        ]
+        changes["keep"] = report.keep
+        lines += [f"{verb} {source}" for verb, sources in changes.items() for source in sources]
+    else:
+        changed = report.updated
+        updated = f" ({changed} of them new versions of changed files)" if changed else ""
+        lines = [
+            f"indexed {report.documents} documents, {report.sentences} sentences into "
+            f"{report.store}: {report.added} added{updated}, {report.removed} removed, "
+            f"{report.unchanged} unchanged, {report.kept} kept (not under the paths given); "
+            f"{report.embedded_sentences} sentences embedded; model {report.embedder}"
+        ]
     lines += [f"skipped {s['source']}: {s['reason']}" for s in report.skipped]
     lines += [f"kept the indexed version of {source}" for source in report.kept_previous]
     lines += [
@@ -271,11 +326,27 @@ def _index_message(report: Any) -> str:
     return "\n".join(lines)
 
 
+def _chosen_store(given: Path | None) -> Path:
+    """`--store`, else the chat's collection (`default_store`), which must exist by then."""
+    from qa.errors import QAError
+    from qa.index.store import holds_store
+
+    if given is not None:
+        return given
+    store = default_store()
+    if not holds_store(store):
+        raise QAError(
+            f"no collection at {store} yet: the chat creates it on first start (`qa serve`); "
+            "or pass --store DIR, or set QA_STORE"
+        )
+    return store
+
+
 def _docs_list(args: argparse.Namespace) -> int:
     from qa.index.store import load_store
     from qa.serve.formatting import document_to_json
 
-    corpus = load_store(args.store).corpus  # no model needed to list
+    corpus = load_store(_chosen_store(args.store)).corpus  # no model needed to list
     rows = [document_to_json(d, corpus) for d in corpus.documents.values()]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
@@ -287,12 +358,10 @@ def _docs_list(args: argparse.Namespace) -> int:
 
 
 def _docs_remove(args: argparse.Namespace) -> int:
-    from qa.assistant import Assistant
+    from qa.serve.collection import remove_documents
 
-    assistant = Assistant.load(args.store)
-    gone = [assistant.corpus.documents.get(d) for d in args.doc_ids]
-    assistant.remove_documents(args.doc_ids).save(args.store)
-    removed = [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in gone if d]
+    gone = remove_documents(_chosen_store(args.store), args.doc_ids)  # under its write lock
+    removed = [{"doc_id": d.doc_id, "title": d.title, "source": d.source} for d in gone]
     if args.json:
         print(json.dumps({"removed": removed}, ensure_ascii=False))
         return 0
@@ -321,7 +390,7 @@ def _eval(args: argparse.Namespace) -> int:
     from qa.assistant import SAMPLE_PATH
     from qa.evaluation import Variant, ablation_variants, evaluate, load_eval_set
     from qa.evaluation.conversations import is_conversation_set
-    from qa.evaluation.report import plot_coverage, report_table
+    from qa.evaluation.report import check_plot, plot_coverage, report_table
     from qa.ingest.files import read_documents
     from qa.types import Mode
 
@@ -331,6 +400,9 @@ def _eval(args: argparse.Namespace) -> int:
     eval_set = load_eval_set(args.file, documents)
     if args.sample:
         eval_set = eval_set.sample(args.sample)
+    if args.plot:
+        unanswerable = any(not q.answerable for q in eval_set.questions)
+        check_plot(args.plot, unanswerable, args.file.name)
     settings = _eval_settings(args)
     settings = settings.for_texts(d.text for d in eval_set.corpus.documents.values())
     embedder = make_embedder(

@@ -13,7 +13,8 @@ from pathlib import Path
 from embeddings import Embedder
 from qa.assistant import Assistant
 from qa.errors import DamagedStoreError, QAError
-from qa.index.store import holds_store
+from qa.index.locks import writing
+from qa.index.store import holds_store, read_manifest, store_generation
 from qa.ingest.files import read_files
 from qa.progress import Progress
 from qa.types import Document
@@ -49,17 +50,36 @@ class Added:
     near_empty: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """An assistant and the store generation it holds (None: not known to match the disk)."""
+
+    assistant: Assistant
+    generation: int | None
+
+
 class Collection:
     """An `Assistant` over a store folder that documents can be added to and removed from.
 
-    Writers take turns (a lock); readers use `assistant`, a complete snapshot that a change
-    replaces only after the store on disk has been rewritten (atomically, see `qa.index.store`).
+    Readers use `assistant`, a complete snapshot that a change replaces only after the store
+    on disk has been rewritten (atomically, see `qa.index.store`). A change holds the store's
+    write lock (`qa.index.locks.writing`) from reading the store to saving it, and starts from
+    what another process (`qa docs remove`, `qa index`) may have written since, so no change is
+    lost. A newer store written by another process is noticed on the next look (its manifest's
+    generation) and loaded, while questions are answered from the snapshot before it.
     """
 
-    def __init__(self, folder: Path, assistant: Assistant) -> None:
+    def __init__(self, folder: Path, assistant: Assistant, generation: int | None = None) -> None:
+        """`generation`: the store generation `assistant` was loaded from (default: the one on
+        disk now)."""
         self.folder = Path(folder)
-        self._assistant = assistant
-        self._lock = threading.Lock()
+        if generation is None:
+            generation = store_generation(self.folder)
+        self._snapshot = _Snapshot(assistant, generation)
+        self._lock = threading.Lock()  # this process's writers take turns
+        self._swap = threading.Lock()  # guards replacing `_snapshot`
+        self._reloading = threading.Lock()  # one load of a newer store at a time
+        self._failed: int | None = None  # a generation that failed to load (not retried)
 
     @classmethod
     def open(
@@ -72,42 +92,76 @@ class Collection:
 
         Raises:
             QAError: The folder holds something that is not a store, or a store whose
-                documents cannot be read back (the message says what to do).
+                documents cannot be read back, or a lock file or `.NAME.old` beside it is a
+                link or another user's (the message says what to do).
         """
         folder = Path(folder)
-        if holds_store(folder):
-            try:
-                return cls(folder, Assistant.load(folder, embedder))
-            except DamagedStoreError as exc:
-                log.warning("%s", exc)
+        opened = cls._opened(folder, embedder)  # a store in a folder we may not write opens too
+        if opened is not None:
+            return opened
+        with writing(folder):  # so two chats starting at once do not both create it
+            opened = cls._opened(folder, embedder)
+            if opened is not None:
+                return opened
+            if holds_store(folder):  # damaged: its documents are embedded again
                 assistant = _rebuilt(folder, embedder)
-                assistant.save(folder)
-                return cls(folder, assistant)
-        assistant = seed()
-        assistant.save(folder)
-        log.info(
-            "created the collection %s (%d documents)", folder, len(assistant.corpus.documents)
-        )
-        return cls(folder, assistant)
+            else:
+                assistant = seed()
+                log.info(
+                    "creating the collection %s (%d documents)",
+                    folder,
+                    len(assistant.corpus.documents),
+                )
+            assistant.save(folder)
+            return cls(folder, assistant, store_generation(folder))
+
+    @classmethod
+    def _opened(cls, folder: Path, embedder: Embedder | None) -> Collection | None:
+        """The collection of the store in `folder`; None when there is none yet, or it is
+        damaged (said as a warning)."""
+        if not holds_store(folder):
+            return None
+        generation = store_generation(folder)
+        try:
+            return cls(folder, Assistant.load(folder, embedder), generation)
+        except DamagedStoreError as exc:
+            log.warning("%s", exc)
+            return None
 
     @property
     def assistant(self) -> Assistant:
-        """The current collection's assistant (safe to use while a change is being made)."""
-        return self._assistant
+        """The current collection's assistant (safe to use while a change is being made).
+
+        When another process has written a newer store, it is loaded in the background and
+        this snapshot is served until then: a question never waits for a load."""
+        if self._outdated() and self._reloading.acquire(blocking=False):
+            threading.Thread(target=self._reload_then_release, daemon=True).start()
+        return self._snapshot.assistant
+
+    def refreshed(self) -> Assistant:
+        """The collection as the store on disk holds it now: a newer store written by another
+        process is loaded first (or the load under way is waited for)."""
+        with self._reloading:
+            self._reload_if_outdated()
+        return self._snapshot.assistant
 
     def documents(self) -> list[Document]:
-        """The indexed documents, in the order they were added."""
-        return list(self._assistant.corpus.documents.values())
+        """The indexed documents, in the order they were added, as the store holds them now
+        (`refreshed`)."""
+        return list(self.refreshed().corpus.documents.values())
 
     def add_files(self, files: Sequence[tuple[Path, str]], report: Report | None = None) -> Added:
         """Read, index and save `files`, given as `(path, name shown in citations)`.
 
         A file that cannot be read, or whose text is already in the collection, is skipped
         with the reason; the others are indexed (only their sentences are embedded).
+
+        Raises:
+            QAError: The store was changed by another process into one that cannot be loaded.
         """
         report = report or (lambda fraction, message: None)
-        with self._lock:
-            current = self._assistant
+        with self._lock, writing(self.folder):
+            current = self._latest()
             report(0.0, f"reading {len(files)} file(s)")
             paths = [(Path(path), name) for path, name in files]
             ingested = read_files(paths, current.corpus.documents, _phases(report))
@@ -124,18 +178,92 @@ class Collection:
         """Remove one document (nothing is re-embedded) and save; returns it.
 
         Raises:
-            QAError: No such document, or it is the last one.
+            QAError: No such document (perhaps another process removed it), or it is the last
+                one.
         """
-        with self._lock:
-            current = self._assistant
+        with self._lock, writing(self.folder):
+            current = self._latest()
             document = current.corpus.documents.get(doc_id)
             self._commit(current.remove_documents([doc_id]))
             assert document is not None  # remove_documents raised otherwise
             return document
 
+    def _latest(self) -> Assistant:
+        """Under the write lock: the snapshot, first reloaded where another process has
+        written the store since (a load failing here raises: a change must not overwrite a
+        store it has not read)."""
+        generation = store_generation(self.folder)
+        if generation is None or generation == self._snapshot.generation:
+            return self._snapshot.assistant
+        log.info("%s was changed by another process: loading it before changing it", self.folder)
+        latest = _Snapshot(self._loaded(), generation)
+        with self._swap:
+            self._snapshot = latest
+        return latest.assistant
+
     def _commit(self, updated: Assistant) -> None:
         updated.save(self.folder)
-        self._assistant = updated
+        with self._swap:
+            self._snapshot = _Snapshot(updated, store_generation(self.folder))
+
+    def _outdated(self) -> bool:
+        """Whether the store on disk is another generation than the snapshot's (and not one
+        that failed to load): one small file read."""
+        generation = store_generation(self.folder)
+        return generation is not None and generation not in (
+            self._snapshot.generation,
+            self._failed,
+        )
+
+    def _reload_then_release(self) -> None:
+        try:
+            self._reload_if_outdated()
+        finally:
+            self._reloading.release()
+
+    def _reload_if_outdated(self) -> None:
+        """Load the store when another process has written it; keep the snapshot (with a
+        warning) when it cannot be loaded, or when a change of ours replaced it meanwhile."""
+        before = self._snapshot
+        generation = store_generation(self.folder)  # read first: the load is this or newer
+        if generation is None or generation in (before.generation, self._failed):
+            return
+        try:
+            loaded = self._loaded()
+        except QAError as exc:
+            log.warning("answering from the collection as it was: %s", exc)
+            self._failed = generation
+            return
+        with self._swap:
+            if self._snapshot is before:
+                self._snapshot = _Snapshot(loaded, generation)
+                log.info("reloaded %s, changed by another process", self.folder)
+
+    def _loaded(self) -> Assistant:
+        """The store on disk, with this snapshot's embedder where the store's model is the
+        same (else the store's own model is loaded)."""
+        current = self._snapshot.assistant
+        same = read_manifest(self.folder).get("embedder") == current.settings.embedder
+        return Assistant.load(self.folder, current.retriever.embedder if same else None)
+
+
+def remove_documents(
+    store: str | Path, doc_ids: Sequence[str], embedder: Embedder | None = None
+) -> list[Document]:
+    """Remove the documents `doc_ids` from the store in `store` and save it, all under its
+    write lock, so a writer in another process (the chat, `qa index`) loses nothing; nothing
+    is re-embedded (`embedder`: default the store's own model). Returns the removed
+    documents, in the order given.
+
+    Raises:
+        QAError: No store there, an id that is not in it, or no document would be left.
+    """
+    store = Path(store)
+    wanted = list(dict.fromkeys(doc_ids))
+    with writing(store):
+        assistant = Assistant.load(store, embedder)
+        assistant.remove_documents(wanted).save(store)  # raises on an unknown id
+    return [assistant.corpus.documents[d] for d in wanted]
 
 
 def _rebuilt(folder: Path, embedder: Embedder | None) -> Assistant:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from qa.index.corpus import Corpus
-from qa.serve.source_view import source_link
+from qa.serve.source_view import safe_name, source_link
 from qa.types import Answer, Citation, Document
 
 NOT_FOUND = "Not found in these documents."
@@ -62,6 +63,7 @@ def citation_to_json(citation: Citation) -> dict[str, Any]:
         "doc_id": s.doc_id,
         "title": citation.title,
         "source": citation.source,
+        "page": citation.page,
         "text": s.text,
         "start": s.start,
         "end": s.end,
@@ -90,7 +92,8 @@ def _round(value: float | None) -> float | None:
 
 
 def answer_to_text(answer: Answer) -> str:
-    """Plain text for a terminal: numbered citations with title, offsets and score."""
+    """Plain text for a terminal: numbered citations with title, offsets and score (names with
+    their bidirectional controls shown as markers, so a terminal shows them as named)."""
     lines = []
     if answer.abstained:
         lines.append(f"{NOT_FOUND} (answerability {answer.answerability:.2f} < {answer.threshold})")
@@ -100,8 +103,11 @@ def answer_to_text(answer: Answer) -> str:
         lines.append(f"Answer: {answer.best.answer_text}  (marked by the reader in [1])")
     for c in answer.citations:
         lines.append(f"[{c.rank}] {c.text}")
+        page = f", page {c.page}" if c.page is not None else ""
         lines.append(
-            f"    — {c.title} ({c.source}, chars {c.sentence.start}-{c.sentence.end}, score {c.score:.4f})"
+            f"    — {safe_name(c.title)} ({safe_name(c.source)}{page}, "
+            f"chars {c.sentence.start}-{c.sentence.end}, "
+            f"score {c.score:.4f})"
         )
     return "\n".join(lines)
 
@@ -109,7 +115,8 @@ def answer_to_text(answer: Answer) -> str:
 def chat_markdown(answer: Answer) -> str:
     """Markdown for the chat: the reader's short answer first when there is one, then the
     numbered citations, each number a link that opens the sentence in the source panel.
-    Document text is HTML-escaped so it always shows as text."""
+    Document text, titles and names pass through `plain_markdown`, so they always show as text
+    (the chat must not render LaTeX either: `$$` in a document is text)."""
     parts = []
     if answer.abstained:
         parts.append(
@@ -124,41 +131,41 @@ def chat_markdown(answer: Answer) -> str:
     else:
         best = answer.best
         if best is not None and best.answer_text:
-            parts.append(f"**Answer:** {_escape(best.answer_text)} (from [1])")
+            parts.append(f"**Answer:** {plain_markdown(best.answer_text)} (from [1])")
         parts.extend(_chat_citation(c, mark=c.rank == 1) for c in answer.citations)
     if answer.searched:
-        parts.append(f"<sub>Follow-up, searched as: {_escape(answer.searched)}</sub>")
+        parts.append(f"<sub>Follow-up, searched as: {plain_markdown(answer.searched)}</sub>")
     return "\n\n".join(parts)
 
 
 def _chat_citation(c: Citation, mark: bool) -> str:
     """The citation's number (a link to the source panel), its sentence with the answer span in
     bold when `mark`, and its provenance."""
-    text = _escape(c.text)
+    text = plain_markdown(c.text)
     if mark and c.answer is not None:
         start, end = c.answer[0] - c.sentence.start, c.answer[1] - c.sentence.start
         before, span, after = c.text[:start], c.text[start:end], c.text[end:]
-        text = f"{_escape(before)}<b>{_escape(span)}</b>{_escape(after)}"
+        text = f"{plain_markdown(before)}<b>{plain_markdown(span)}</b>{plain_markdown(after)}"
     link = html.escape(source_link(c.doc_id, c.sentence.start, c.sentence.end))
     return (
         f'<a href="{link}" title="Show in the document">[{c.rank}]</a> {text}  \n'
-        f"<sub>{_escape(c.title)} · {_where(c)} · score {c.score:.4f}</sub>"
+        f"<sub>{plain_name(c.title)} · {_where(c)} · score {c.score:.4f}</sub>"
     )
 
 
 def answer_to_markdown(answer: Answer) -> str:
     """The answer as portable Markdown, for copying: the question, the short answer, and each
     cited sentence quoted with its document, source and position."""
-    lines = [f"**Question:** {_escape(answer.question)}", ""]
+    lines = [f"**Question:** {plain_markdown(answer.question)}", ""]
     best = answer.best
     if answer.abstained:
         lines.append(f"**{NOT_FOUND}** Closest sentences, not an answer:")
     elif best is not None and best.answer_text:
-        lines.append(f"**Answer:** {_escape(best.answer_text)} [1]")
+        lines.append(f"**Answer:** {plain_markdown(best.answer_text)} [1]")
     lines.append("")
     for c in answer.citations:
-        lines.append(f'[{c.rank}] "{_escape(c.text)}"  ')
-        lines.append(f"— *{_escape(c.title)}* ({_escape(c.source)}, {_where(c)})")
+        lines.append(f'[{c.rank}] "{plain_markdown(c.text)}"  ')
+        lines.append(f"— *{plain_name(c.title)}* ({plain_name(c.source)}, {_where(c)})")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -168,9 +175,24 @@ def _where(c: Citation) -> str:
     return f"{page}chars {c.sentence.start}–{c.sentence.end}"
 
 
-def _escape(text: str) -> str:
-    # Escape HTML and the Markdown characters that would restyle a quoted sentence.
-    escaped = html.escape(text, quote=False)
-    for char in "\\`*_[]#|~":
-        escaped = escaped.replace(char, "\\" + char)
-    return escaped
+# What would make Markdown (CommonMark, GFM, KaTeX) of plain text: emphasis, code, links,
+# images, headings, tables, strikethrough, math and bare-URL or e-mail autolinks anywhere; list
+# items and setext underlines at the start of a line. `<` and `&` are HTML-escaped instead,
+# which also stops HTML, autolinks in <...> and entities.
+_INLINE_SYNTAX = re.compile(r"[\\`*_\[\]#|~$@]|(?<=[A-Za-z]):(?=//)|(?<=www)\.", re.IGNORECASE)
+_LINE_START_SYNTAX = re.compile(r"^([ \t]*\d*)([-+=.)])", re.MULTILINE)
+
+
+def plain_markdown(text: str) -> str:
+    """Markdown that renders as exactly `text`: no emphasis, link, image, heading, list, table,
+    math or HTML can come out of it (each such character is backslash-escaped or, for `<`, `>`
+    and `&`, HTML-escaped). For document text, titles and file names in the chat's Markdown.
+    """
+    escaped = _INLINE_SYNTAX.sub(r"\\\g<0>", text)
+    escaped = _LINE_START_SYNTAX.sub(r"\1\\\2", escaped)
+    return html.escape(escaped, quote=False)
+
+
+def plain_name(name: str) -> str:
+    """A title or file name for Markdown: `safe_name`, then `plain_markdown`."""
+    return plain_markdown(safe_name(name))

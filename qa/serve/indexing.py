@@ -1,16 +1,22 @@
 """`qa index`: bring a store up to date with some files and folders.
 
 Run on a new store it indexes everything; run again it embeds only new or changed files and
-drops the documents of files that are gone. A file that cannot be read now but was indexed
-before keeps its indexed version (reported), so a passing permission problem or a damaged
-copy loses nothing. Every write is atomic (`qa.index.store`).
+drops the documents of files that are gone from the folders it is given. Every other document
+(other files and folders indexed before, the chat's uploads, the sample) is kept as it is,
+unless `prune` asks the store to hold exactly what the paths hold. A file that cannot be read
+now but was indexed before keeps its indexed version (reported), so a passing permission
+problem or a damaged copy loses nothing. What a run changes is decided in
+`qa.serve.index_plan` (also its `--dry-run`). A run holds the store's
+write lock from reading the store to saving it, so a concurrent writer (the chat, another
+`qa index`) changes it before or after, never in between; every write is atomic
+(`qa.index.store`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -18,15 +24,24 @@ from typing import TYPE_CHECKING
 
 from embeddings import Embedder, LazyEmbedder, make_embedder
 from qa.assistant import Assistant
-from qa.errors import DamagedStoreError, QAError
+from qa.errors import DamagedStoreError
+from qa.index.locks import writing
 from qa.index.store import holds_store, read_manifest
 from qa.ingest.files import Ingested, ingest
 from qa.progress import Progress, quiet
 from qa.scale.ray_checkpoint import EmbeddingCheckpoint, checkpoint_folder
+from qa.serve.index_plan import (
+    Change,
+    change_of,
+    check_read,
+    plan_of,
+    stored_documents,
+)
 from qa.settings import Settings
 from qa.types import Document
 
 if TYPE_CHECKING:
+    from qa.index.corpus import DocumentSplit
     from qa.scale.ray_index import RayCluster, RayIndexing
 
 log = logging.getLogger(__name__)
@@ -34,14 +49,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IndexReport:
-    """What one `index_paths` run did (`qa index --json` prints it)."""
+    """What one `index_paths` run did (`qa index --json` prints it).
+
+    Documents are counted by text: `added` texts new to the store (`updated` of them are new
+    versions of files indexed before), `removed` texts that left it (those files' old versions
+    among them), `unchanged` texts read again, `kept` documents left as they were because they
+    are not under the paths given (other folders, uploads, the sample), and `kept_previous`
+    files that could not be read now; `documents` = added + unchanged + kept + kept_previous.
+    `embedded_sentences` is how many sentences were given new vectors (a damaged store
+    rebuilt, or a change of model, embeds them all again).
+    """
 
     store: str
     documents: int
     sentences: int
     added: int
+    updated: int
     removed: int
     unchanged: int
+    kept: int
     embedded_sentences: int
     duplicates: list[str]
     skipped: list[dict[str, str]]
@@ -60,6 +86,7 @@ def index_paths(
     embedder: Callable[[], Embedder] | None = None,
     progress: Progress = quiet,
     ray: RayCluster | None = None,
+    prune: bool = False,
 ) -> IndexReport:
     """Index `paths` into `store`, creating it or bringing it up to date (module docstring).
 
@@ -68,7 +95,8 @@ def index_paths(
     it. `embedder()` gives the embedder (default: load `settings.embedder`); it is called only
     when something needs embedding. `ray`: read, split and embed on this Ray cluster
     (`qa.scale.ray_index`; `embedder` is sent to its actors), for the same store; run again after
-    a failure, it embeds only what the failed run had not.
+    a failure, it embeds only what the failed run had not. `prune`: the store holds only what
+    `paths` hold afterwards (by default documents not under them are kept).
     `progress` is told how the long phases go.
 
     Raises:
@@ -77,15 +105,13 @@ def index_paths(
             installed or no cluster answers at its address.
     """
     store = Path(store)
-    if settings is None:
-        settings = stored_settings(store) or Settings()
     if ray is None:
-        return _indexed(paths, store, settings, embedder, progress)
+        return _indexed(paths, store, settings, embedder, progress, prune)
     from qa.scale.ray_index import RayIndexing, connected
 
     with connected(ray) as workers:
         on_ray = RayIndexing(workers, EmbeddingCheckpoint(checkpoint_folder(store)))
-        report = _indexed(paths, store, settings, embedder, progress, on_ray)
+        report = _indexed(paths, store, settings, embedder, progress, prune, on_ray)
     on_ray.checkpoint.remove()  # the store holds its vectors now
     return report
 
@@ -93,50 +119,88 @@ def index_paths(
 def _indexed(
     paths: Sequence[str | Path],
     store: Path,
-    settings: Settings,
+    settings: Settings | None,
     embedder: Callable[[], Embedder] | None,
     progress: Progress,
+    prune: bool,
     on_ray: RayIndexing | None = None,
 ) -> IndexReport:
     ingested, splits = on_ray.read(paths, progress) if on_ray else (ingest(paths, progress), {})
-    make: Callable[[], Embedder] = embedder or partial(make_embedder, settings.embedder)
-    if on_ray:
-        make = partial(on_ray.embedder, make, settings.embedder)
-    previous = _previous(store, settings, make)
-    kept = _kept_previous(ingested, previous)
-    documents = [*ingested.documents, *kept]
-    if not documents:
-        reasons = "; ".join(f"{s.source}: {s.reason}" for s in ingested.skipped)
-        raise QAError(
-            f"no documents could be read from {', '.join(map(str, paths))}"
-            + (f" ({reasons})" if reasons else "")
-            + "; the store is left as it was"
+    with writing(store):  # from reading the store to saving it: no other writer in between
+        settings = settings or stored_settings(store) or Settings()
+        make: Callable[[], Embedder] = embedder or partial(make_embedder, settings.embedder)
+        if on_ray:
+            make = partial(on_ray.embedder, make, settings.embedder)
+        rebuilding, updating = _EmbeddingTotals(progress), _EmbeddingTotals(progress)
+        previous = _previous(store, settings, make, rebuilding)
+        before = previous.corpus.documents if previous else stored_documents(store)
+        change = change_of(paths, before, ingested, prune)
+        check_read(paths, ingested, change)
+        assistant = _updated(
+            previous, change.documents, settings, embedder, updating, splits, on_ray
         )
+        assistant.save(store)
+    # On Ray the new sentences are embedded on the cluster first, then placed in the index in a
+    # phase of their own over the same sentences: the last phase counts each of them once.
+    embedded = sum(rebuilding.totals) + (updating.totals[-1] if updating.totals else 0)
+    return _report(store, change, ingested, assistant, embedded)
+
+
+def _updated(
+    previous: Assistant | None,
+    documents: list[Document],
+    settings: Settings,
+    embedder: Callable[[], Embedder] | None,
+    progress: Progress,
+    splits: Mapping[str, DocumentSplit],
+    on_ray: RayIndexing | None,
+) -> Assistant:
+    """The store's assistant made to hold `documents`: `previous` brought up to date, or a new
+    one (no store yet, another model, or a store that could not be read back)."""
     if previous:
         if on_ray:
             on_ray.prepare_update(previous, documents, splits, embedder, progress)
-        assistant = previous.synced(documents, progress, splits)
-    elif on_ray:
-        assistant = on_ray.from_documents(documents, settings, embedder, splits, progress)
-    else:  # without an embedder given, the settings are fitted to the documents' language
-        given = embedder() if embedder else None
-        assistant = Assistant.from_documents(documents, settings, given, progress)
-    assistant.save(store)
-    before = previous.corpus.documents if previous else {}
-    after = assistant.corpus.documents
-    new = after.keys() - before.keys()
+        return previous.synced(documents, progress, splits)
+    if on_ray:
+        return on_ray.from_documents(documents, settings, embedder, splits, progress)
+    given = embedder() if embedder else None  # without it the settings fit the documents' language
+    return Assistant.from_documents(documents, settings, given, progress)
+
+
+class _EmbeddingTotals:
+    """A `Progress` passed on as it is that notes how many sentences each embedding phase
+    embeds (a phase starts at `done == 0`): the count of what was really embedded, wherever
+    it happened (a rebuild, a change of model, an update, on Ray)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self.totals: list[int] = []
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase == "embedding" and done == 0:
+            self.totals.append(total)
+        self._progress(phase, done, total)
+
+
+def _report(
+    store: Path, change: Change, ingested: Ingested, assistant: Assistant, embedded: int
+) -> IndexReport:
+    plan = plan_of(store, change, ingested)
+    before, after = change.before.keys(), assistant.corpus.documents.keys()
     return IndexReport(
         store=str(store),
         documents=len(after),
         sentences=len(assistant.corpus.sentences),
-        added=len(new),
-        removed=len(before.keys() - after.keys()),
-        unchanged=len(after.keys() & before.keys()),
-        embedded_sentences=sum(len(assistant.corpus.document_sentences(d)) for d in new),
-        duplicates=[s.source for s in ingested.skipped if s.duplicate],
-        skipped=[{"source": s.source, "reason": s.reason} for s in ingested.skipped],
-        kept_previous=[d.source for d in kept],
-        near_empty=list(ingested.near_empty),
+        added=len(after - before),
+        updated=len(plan.update),
+        removed=len(before - after),
+        unchanged=len(plan.unchanged),
+        kept=len(plan.keep),
+        embedded_sentences=embedded,
+        duplicates=plan.duplicates,
+        skipped=plan.skipped,
+        kept_previous=plan.kept_previous,
+        near_empty=plan.near_empty,
         embedder=assistant.settings.embedder,
     )
 
@@ -150,12 +214,13 @@ def stored_settings(store: Path) -> Settings | None:
 
 
 def _previous(
-    store: Path, settings: Settings, embedder: Callable[[], Embedder]
+    store: Path, settings: Settings, embedder: Callable[[], Embedder], progress: Progress
 ) -> Assistant | None:
     """The store's assistant to bring up to date, or None to index anew: no store yet, one
     built with another model or keeping its vectors elsewhere (FAISS or another Milvus
     collection) than `settings` say, or a damaged one (said as a warning). Its model loads
-    only if something new needs embedding.
+    only if something new needs embedding; a store whose indexes are damaged is embedded again
+    from its documents (told to `progress`).
 
     Raises:
         QAError: The folder holds something else, or a store of a format this qa cannot read.
@@ -189,15 +254,7 @@ def _previous(
     except DamagedStoreError as exc:
         log.warning("%s", exc)
     try:  # its documents may still be there to embed again, keeping their sentence ids
-        return Assistant.rebuilt(store, lazy)
+        return Assistant.rebuilt(store, lazy, progress)
     except DamagedStoreError as exc:
         log.warning("indexing anew: %s", exc)
         return None
-
-
-def _kept_previous(ingested: Ingested, previous: Assistant | None) -> list[Document]:
-    """The stored documents of files that were indexed before but could not be read now."""
-    if previous is None:
-        return []
-    unreadable = {s.source for s in ingested.skipped if not s.duplicate}
-    return [d for d in previous.corpus.documents.values() if d.source in unreadable]

@@ -4,9 +4,13 @@ environment reads besides theirs), logging, and the options of the chat server."
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
+import socket
 from pathlib import Path
+
+from qa.errors import QAError
 
 
 def cache_dir() -> Path:
@@ -63,8 +67,6 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
     """`USER:PASSWORD` as a (user, password) pair; None for no login."""
-    from qa.errors import QAError
-
     if not value:
         return None
     user, sep, password = value.partition(":")
@@ -84,3 +86,31 @@ def serve_argv(args: argparse.Namespace) -> list[str]:
     if args.port is not None:
         argv += ["--port", str(args.port)]
     return argv
+
+
+def check_port(host: str, port: int) -> None:
+    """Raises QAError, saying how to choose another port, when the server could not listen on
+    `host:port` (as uvicorn binds: SO_REUSEADDR, so only a listening socket is in the way)."""
+    if not 1 <= port <= 65535:
+        raise QAError(f"port {port} is out of range; choose 1 to 65535 with --port N")
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except socket.gaierror as exc:
+        raise QAError(f"cannot listen on host {host!r} ({exc.strerror}); check --host") from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise QAError(_port_in_use(host, port)) from None
+        raise QAError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); choose another with --port N "
+            "(or GRADIO_SERVER_PORT=N)"
+        ) from None
+
+
+def _port_in_use(host: str, port: int) -> str:
+    return (
+        f"port {port} on {host} is in use (is the chat already running?); choose another with "
+        "--port N (or GRADIO_SERVER_PORT=N)"
+    )

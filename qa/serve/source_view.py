@@ -3,7 +3,8 @@
 A citation links to `#qa-source:<doc_id>:<start>:<end>`, exact offsets into the document's
 text, so a link in an old chat turn still opens the right sentence after the collection has
 changed (or says the document is gone). The panel shows the sentences around it as written,
-paragraph breaks included; every piece of document text is HTML-escaped.
+paragraph breaks included; every piece of document text is HTML-escaped, and titles and file
+names pass through `safe_name` first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,21 @@ from qa.types import Document, Sentence
 SOURCE_PREFIX = "#qa-source:"
 WINDOW = 12  # sentences shown before and after the cited one
 EMPTY = '<div class="qa-source-empty">Click a citation number such as [1] to see it in its document.</div>'
+# The bidirectional controls (Unicode's Bidi_Control property): one can make
+# "invoice\u202efdp.exe" display as "invoiceexe.pdf".
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_LINE_BREAKERS = [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]
+_NAME_TABLE = {
+    **{code: " " for code in _LINE_BREAKERS},
+    **{ord(c): f"<U+{ord(c):04X}>" for c in _BIDI_CONTROLS},
+}
+
+
+def safe_name(name: str) -> str:
+    """A document title or file name as it may be shown: on one line (control characters and
+    line separators become spaces), each bidirectional control character replaced by a visible
+    `<U+202E>`-style marker, so a name cannot reorder how it or the text after it reads."""
+    return name.translate(_NAME_TABLE)
 
 
 def source_link(doc_id: str, start: int, end: int) -> str:
@@ -66,8 +82,8 @@ def _header(document: Document, sentence: Sentence, count: int, start: int, end:
     page = document.page_of(start)
     where = f"page {page}, " if page is not None else ""
     return (
-        f'<div class="qa-source-title">{html.escape(document.title)}</div>'
-        f'<div class="qa-source-meta">{html.escape(document.source)} · {where}sentence '
+        f'<div class="qa-source-title">{html.escape(safe_name(document.title))}</div>'
+        f'<div class="qa-source-meta">{html.escape(safe_name(document.source))} · {where}sentence '
         f"{sentence.index + 1} of {count} · chars {start}–{end}</div>"
     )
 

@@ -54,13 +54,14 @@ def read_file(
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         _check_size(path, name, MAX_TEXT_BYTES if max_bytes is None else max_bytes)
-        extracted = _reading(name, lambda: read_text_file(path, name, progress))
+        extracted = _converted(name, suffix, lambda: read_text_file(path, name, progress))
     else:
         convert = _CONVERTERS.get(suffix)
         if convert is None:
             raise QAError(unsupported_message(name, suffix))
         _check_size(path, name, MAX_FILE_BYTES if max_bytes is None else max_bytes)
-        extracted = convert(_reading(name, path.read_bytes), name)
+        data = _reading(name, path.read_bytes)
+        extracted = _converted(name, suffix, lambda: convert(data, name))
     if not extracted.text or extracted.text.isspace():
         raise QAError(f"{name} contains no text; check that it is the file you meant to add")
     log.info("read %s: %d characters", name, len(extracted.text))
@@ -93,6 +94,24 @@ def _reading(name: str, read: Callable[[], T]) -> T:
     except OSError as exc:
         raise QAError(
             f"cannot read {name}: {exc.strerror}; check the path and its permissions"
+        ) from exc
+
+
+def _converted(name: str, suffix: str, convert: Callable[[], Extracted]) -> Extracted:
+    """`convert()`, with the operating system's errors said as `_reading` says them; a parser
+    library's own failure, of whatever type (lxml has
+    raised AssertionError on an 85-byte page), becomes this file's reason to be skipped, so it
+    never takes the other files of an upload or a folder down with it."""
+    try:
+        return _reading(name, convert)
+    except QAError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure is this file's, not ours
+        log.debug("the %s parser failed on %s", suffix, name, exc_info=True)
+        raise QAError(
+            f"{name} could not be read as {suffix} (its parser failed: "
+            f"{type(exc).__name__}{f': {exc}' if str(exc) else ''}); if it opens elsewhere, "
+            "save it again or copy its text into a .txt file and add that"
         ) from exc
 
 
