@@ -26,6 +26,7 @@ from qa.index.store import FORMAT_VERSION, StoredIndexes, load_documents, load_s
 from qa.ingest.documents import make_document
 from qa.ingest.files import read_documents
 from qa.ingest.language import is_chinese
+from qa.ingest.splitting import SPLITTER_VERSION
 from qa.progress import Progress, quiet
 from qa.search.followup import Turn, follow_up_context
 from qa.search.retrieval import Retrieval, Retriever, Scope
@@ -398,5 +399,5 @@ def _calibration(settings: Settings, language: str | None = None) -> Calibration
 def _sample_fingerprint(settings: Settings) -> str:
     digest = hashlib.sha256()
     digest.update(SAMPLE_PATH.read_bytes())
-    digest.update(repr((FORMAT_VERSION, settings.to_json())).encode())
+    digest.update(repr((FORMAT_VERSION, SPLITTER_VERSION, settings.to_json())).encode())
     return digest.hexdigest()[:12]

@@ -103,7 +103,8 @@ class Evidence:
 @dataclass(frozen=True)
 class Citation:
     """A cited source sentence with its provenance and neighbouring sentences as context;
-    `page` is the 1-based page the sentence starts on, for documents with pages (PDF)."""
+    `page` is the 1-based page the sentence starts on, for documents with pages (PDF);
+    `section` the headings it sits under in its document, outermost first."""
 
     rank: int
     sentence: Sentence
@@ -115,6 +116,7 @@ class Citation:
     context_after: str = ""
     answer: tuple[int, int] | None = None
     page: int | None = None
+    section: tuple[str, ...] = ()
 
     @property
     def answer_text(self) -> str | None:

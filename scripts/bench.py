@@ -15,7 +15,10 @@ repeated with variation, as stated. Each size is built, saved, loaded and asked 
 process, so its peak memory is its own; the build process also measures the sentence vector
 index's recall@10 against exact search over the same vectors. Latency is `Assistant.ask` end to end through the
 Python API (question embedding included), with and without the reader, over `--questions`
-SQuAD questions after 5 warm-up asks.
+SQuAD questions after 5 warm-up asks. Sentence splitting: MB/s (UTF-8) of the first 5 MB of
+those paragraphs as one document (blank lines between paragraphs), and seconds for one 1 MB
+paragraph (the same paragraphs joined by spaces); best of 3. `--splitting-only` prints just
+that.
 """
 
 from __future__ import annotations
@@ -46,11 +49,13 @@ from qa.index.corpus import Corpus  # noqa: E402
 from qa.index.indexes import Indexes  # noqa: E402
 from qa.index.store import StoredIndexes, save_store  # noqa: E402
 from qa.ingest.documents import make_document  # noqa: E402
+from qa.ingest.splitting import split_blocks  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "data" / "squad" / "squad-v1.1-train-part.rebuilt.json.gz"
 MODES = ("hybrid", "dense", "bm25")
 NOISE = 0.02  # per-dimension standard deviation of a copy's noise, before renormalising
+SPLIT_MB = 5  # English text split for the splitting throughput
 
 
 def base_material(sentences: int) -> tuple[Corpus, list[str]]:
@@ -273,6 +278,37 @@ def cold_starts() -> dict[str, float]:
     return {"qa_ask_s": round(sorted(asks)[1], 2), "app_first_page_s": round(sorted(apps)[1], 2)}
 
 
+def splitting_speed() -> dict[str, float]:
+    """Sentence splitting (`split_blocks`): MB/s of `SPLIT_MB` MB of SQuAD paragraphs as one
+    document, and seconds for one 1 MB paragraph; best of 3 each."""
+    with gzip.open(SQUAD) as compressed:
+        data = json.load(compressed)
+    paragraphs = [p["context"] for article in data["data"] for p in article["paragraphs"]]
+    document = "\n\n".join(paragraphs).encode("utf-8")[: SPLIT_MB * 1_000_000]
+    text = document.decode("utf-8", errors="ignore")
+    paragraph = " ".join(paragraphs)[:1_000_000]
+    return {
+        "mb_per_s": round(len(document) / 1e6 / _best_seconds(text), 1),
+        "one_mb_paragraph_s": round(_best_seconds(paragraph), 3),
+    }
+
+
+def _best_seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        split_blocks(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def splitting_line(speed: dict[str, float]) -> str:
+    return (
+        f"Sentence splitting: {speed['mb_per_s']} MB/s of English text, one 1 MB paragraph in "
+        f"{speed['one_mb_paragraph_s']} s."
+    )
+
+
 def table(report: dict[str, Any]) -> str:
     e, cold = report["embedding"], report["cold"]
     rate, speedup = e["sentences_per_s"], e["speedup"]
@@ -283,7 +319,7 @@ def table(report: dict[str, Any]) -> str:
         f" sentences/s; **this project's default path {rate['default']} sentences/s "
         f"({speedup['default']}x)**; ONNX float32 {rate['onnx_fp32']} ({speedup['onnx_fp32']}x). "
         f"Cold start: `qa ask` on the sample {cold['qa_ask_s']} s, app to its first page "
-        f"{cold['app_first_page_s']} s.",
+        f"{cold['app_first_page_s']} s. {splitting_line(report['splitting'])}",
         "",
         "| sentences | sentence index | recall@10 | search p95 ms | hybrid p50/p95 ms | "
         "dense p50/p95 | bm25 p50/p95 | hybrid, no reader | dense, no reader | "
@@ -335,6 +371,12 @@ def main() -> int:
         help="measure only the cold starts (`qa ask`, the app to its first page; about a "
         "minute) and print them; the README's start-up figures",
     )
+    parser.add_argument(
+        "--splitting-only",
+        action="store_true",
+        help="measure only sentence splitting (MB/s of English text, a 1 MB paragraph; "
+        "seconds) and print it",
+    )
     parser.add_argument("--build", type=int, help=argparse.SUPPRESS)  # child processes
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--base-file", type=Path, help=argparse.SUPPRESS)
@@ -347,6 +389,9 @@ def main() -> int:
             f"app to its first page {cold['app_first_page_s']} s"
         )
         return 0
+    if args.splitting_only:
+        print(splitting_line(splitting_speed()))
+        return 0
     if args.build:  # a child: one result as JSON on stdout
         print(json.dumps(build_size(args.build, args.base_file, args.store, args.questions)))
         return 0
@@ -357,6 +402,7 @@ def main() -> int:
     base = work / "base.npz"
     report: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "splitting": splitting_speed(),
         "embedding": embed_base(args.base, base, args.rounds, args.per_round),
         "sizes": [],
     }

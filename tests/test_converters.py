@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from qa.errors import QAError
 from qa.index.corpus import sentences_of
 from qa.ingest.converters import SUPPORTED_SUFFIXES, join_pages, read_file, unwrap_lines
+from qa.ingest.converters.pdf import page_texts
 from qa.ingest.files import ingest, read_documents
 from qa.types import Document
 
@@ -238,6 +239,77 @@ def test_read_pdf_records_page_starts(tmp_path: Path) -> None:
     assert PAGE_TWO in sentences and "Founding" in sentences
 
 
+class RunningReport(FPDF):
+    """A report with a running header (title and year), a footer and a page number."""
+
+    def header(self) -> None:
+        self.set_font("helvetica", size=9)
+        self.cell(0, 8, "Delta Alliance Annual Report 2021", align="C")
+        self.ln(12)
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font("helvetica", size=9)
+        self.cell(0, 8, "Confidential - internal use only", align="L")
+        self.cell(0, 8, f"Page {self.page_no()} of {{nb}}", align="R")
+
+
+BODIES = [
+    "Founding\nThe alliance was founded in 2021 by twelve universities that wanted to share "
+    "their laboratories, their students and their clinical data across the region.",
+    f"{PAGE_TWO} She has led it since 2021, after ten years in Nanjing.",
+    "Members meet twice a year. The next meeting is in Hangzhou in May.",
+    "Funding comes from the provinces and from industry partners.",
+]
+
+
+def test_read_pdf_drops_running_headers_footers_and_page_numbers(tmp_path: Path) -> None:
+    pdf = RunningReport()
+    for body in BODIES:
+        pdf.add_page()
+        pdf.set_font("helvetica", size=12)
+        pdf.multi_cell(0, 8, body)
+    pdf.output(str(tmp_path / "running.pdf"))
+    doc = read_file(tmp_path / "running.pdf")
+    for furniture in ("Annual Report", "Confidential", "Page ", " of 4"):
+        assert furniture not in doc.text
+    sentences = sentence_texts(doc)
+    assert sentences[0] == "Founding" and BODIES[0].split("\n")[1] in sentences
+    assert "Members meet twice a year." in sentences and sentences[-1] == BODIES[3]
+    assert len(doc.pages) == 4
+    for page, body in enumerate(BODIES, start=1):
+        start = doc.pages[page - 1]
+        assert doc.text[start:].startswith(body.split("\n")[0].split(". ")[0])
+        assert doc.page_of(doc.text.index(body.split("\n")[-1][-20:])) == page
+
+
+def test_page_texts_drops_page_numbers_at_a_page_edge_only() -> None:
+    pages = [
+        "1\nIntroduction\nSales rose.\nUnits sold:\n42\nMore text.\nThe end is near.\nEnd.",
+        "- 2 -\nMarkets\nPrices fell.",
+        "Summary\nCosts were flat.\nPage 3 of 10",
+        "Outlook\nWe expect growth.\n4 / 10",
+        "Closing\nSigned in\n2021",
+    ]
+    assert page_texts(pages) == [
+        "Introduction\n\nSales rose.\nUnits sold:\n42\n\nMore text.\nThe end is near.\nEnd.",
+        "Markets\n\nPrices fell.",
+        "Summary\n\nCosts were flat.",
+        "Outlook\n\nWe expect growth.",
+        "Closing\n\nSigned in\n\n2021",
+    ]
+
+
+def test_page_texts_drops_a_line_repeated_at_the_top_of_most_pages_only() -> None:
+    header = "ACME Corp. Quarterly Review Q{} 2024"
+    bodies = ["Sales rose.", "Costs fell.", "Profit doubled."]
+    pages = [f"{header.format(n)}\n{body}" for n, body in enumerate(bodies, start=1)]
+    pages.append("A last page without the header.")
+    assert page_texts(pages) == [*bodies, "A last page without the header."]
+    # on two pages of five a line is not running
+    assert page_texts([*pages[:2], "x", "y", "z"])[0].startswith(header.format(1))
+
+
 def test_read_pdf_without_title_metadata_titles_by_first_line(tmp_path: Path) -> None:
     doc = read_file(make_pdf(tmp_path / "untitled.pdf", ["Annual figures\nSales rose."]))
     assert doc.title == "Annual figures"
@@ -284,7 +356,7 @@ def test_read_pdf_refuses_damaged_file(tmp_path: Path) -> None:
         read_file(path)
 
 
-def test_unwrap_lines_joins_wrapped_lines_only_and_keeps_length() -> None:
+def test_unwrap_lines_joins_wrapped_lines_and_parts_headings_and_items() -> None:
     text = (
         "Heading\n"
         "A sentence that the layout wrapped at the end of a long line and\n"
@@ -293,16 +365,14 @@ def test_unwrap_lines_joins_wrapped_lines_only_and_keeps_length() -> None:
         "- a list item\n"
         "The line before this one was short"
     )
-    joined = unwrap_lines(text)
-    assert len(joined) == len(text)
-    assert joined.split("\n") == [
-        "Heading",
+    assert unwrap_lines(text) == (
+        "Heading\n\n"
         "A sentence that the layout wrapped at the end of a long line and continued here. "
-        "Then a new one that ends at the line end.",
-        "Next sentence starts a line",
-        "- a list item",
-        "The line before this one was short",
-    ]
+        "Then a new one that ends at the line end.\n"
+        "Next sentence starts a line\n\n"
+        "- a list item\n\n"
+        "The line before this one was short"
+    )
 
 
 @settings(max_examples=50)

@@ -30,6 +30,7 @@ def cite(corpus: Corpus, question: str, ranked: Ranked, context: int) -> Citatio
         context_after=" ".join(s.text for s in after),
         answer=ranked.answer,
         page=document.page_of(sentence.start),
+        section=corpus.section_of(sentence),
     )
 
 

@@ -1,7 +1,8 @@
 """Documents, their sentences and passages, with lookups by id and by neighbourhood.
 
 A passage is a block of a document (the text between blank lines); a block of more than
-`MAX_PASSAGE_SENTENCES` sentences is cut into near-equal runs. Passages give each sentence a
+`MAX_PASSAGE_SENTENCES` sentences is cut into near-equal runs. The headings a sentence sits
+under (`section_of`) are its context, for the embedder, BM25 and what a citation shows. Passages give each sentence a
 context that retrieval scores too: a sentence in a passage about the question's topic is more
 likely the answer than an equally similar sentence elsewhere.
 """
@@ -15,6 +16,7 @@ from functools import cached_property, partial
 import numpy as np
 
 from qa.index.sentences import Sentences, StoredSentence, document_runs
+from qa.ingest.sections import Sections, document_blocks, headings_of
 from qa.ingest.splitting import split_blocks
 from qa.progress import Progress, quiet
 from qa.types import Document, Sentence
@@ -48,9 +50,9 @@ def split_document(
 ) -> DocumentSplit:
     """A document's sentences and passages; `progress(characters_done)` is called during a
     long document."""
-    blocks = split_blocks(document.text, progress)
-    spans = [(span.start, span.end) for block in blocks for span in block]
-    return DocumentSplit(spans, passage_numbers([len(block) for block in blocks]))
+    groups = split_blocks(document.text, progress)
+    spans = [(span.start, span.end) for group in groups for span in group]
+    return DocumentSplit(spans, passage_numbers([len(group) for group in groups]))
 
 
 def sentences_of(
@@ -187,6 +189,25 @@ class Corpus:
         first, stop = self.passage_rows
         a, b = self.sentences[int(first[passage])], self.sentences[int(stop[passage]) - 1]
         return self.documents[a.doc_id].text[a.start : b.end]
+
+    def section_of(self, sentence: Sentence) -> tuple[str, ...]:
+        """The headings `sentence` sits under in its document, outermost first; the
+        document's title (its first heading, as a rule) is not repeated there."""
+        path = self._sections(sentence.doc_id).at(sentence.start)
+        title = self.documents[sentence.doc_id].title
+        return path[1:] if path and path[0] == title else path
+
+    def _sections(self, doc_id: str) -> Sections:
+        found = self._section_cache.get(doc_id)
+        if found is None:  # read once per document, when one of its sentences is first cited
+            document = self.documents[doc_id]
+            found = Sections(headings_of(document.text, document_blocks(document)))
+            self._section_cache[doc_id] = found
+        return found
+
+    @cached_property
+    def _section_cache(self) -> dict[str, Sections]:
+        return {}
 
     def neighbours(self, sentence: Sentence, width: int) -> tuple[list[Sentence], list[Sentence]]:
         """Up to `width` sentences of the same document before and after `sentence`."""

@@ -3,6 +3,7 @@ Milvus and `qa index --ray` all follow, so each gets exactly the same vectors.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -27,14 +28,37 @@ def embedding_calls(rows: np.ndarray) -> list[np.ndarray]:
 
 
 def indexed_text(corpus: Corpus, row: int, titled: bool) -> str:
-    """The text embedded and indexed for BM25 for sentence `row`: the sentence, after its
-    document's title and ": " when `titled` (`Settings.titled`) and the document has a title
-    of its own (a headline or the file's metadata, not its file name) other than the sentence."""
+    """The text embedded and indexed for BM25 for sentence `row`: the sentence with its line
+    wraps undone (`unwrapped`), after the headings it sits under (`Corpus.section_of`, joined
+    by " > ") and ": ", and before those its document's title when `titled`
+    (`Settings.titled`) and the document has a title of its own (a headline or the file's
+    metadata, not its file name) other than the sentence. A sentence under no heading, of an
+    untitled collection, is indexed as it stands."""
     sentence = corpus.sentences[row]
     document = corpus.documents[sentence.doc_id]
-    if not titled or document.title in (document.source, sentence.text):
-        return sentence.text
-    return f"{document.title}: {sentence.text}"
+    context = list(corpus.section_of(sentence))
+    if titled and document.title not in (document.source, sentence.text):
+        context.insert(0, document.title)
+    text = unwrapped(sentence.text)
+    return f"{' > '.join(context)}: {text}" if context else text
+
+
+# A typesetter's hyphen (man pages: U+2010, or a soft hyphen) at a line end splits one word;
+# an ASCII hyphen there is kept (a compound's, "self-\\ncontained"), only the break goes.
+_TYPESET_HYPHEN = re.compile(r"(?<=[^\W\d_])[\u2010\u00ad]\n[ \t>]*(?=[^\W\d_])")
+_ASCII_HYPHEN = re.compile(r"(?<=[^\W\d_])-\n[ \t>]*(?=[^\W\d_])")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t>]*")
+
+
+def unwrapped(text: str) -> str:
+    """`text` as one line: a word a typesetter hyphenated across a line end joined
+    ("Lem\u2010\\npel" -> "Lempel"), an ASCII hyphen at a line end kept without the break,
+    other line breaks (and an e-mail quote's "> " after them) a space. The sentence itself,
+    and so its offsets, stays as written; this is what the models read."""
+    if "\n" not in text:
+        return text
+    text = _ASCII_HYPHEN.sub("-", _TYPESET_HYPHEN.sub("", text))
+    return _LINE_BREAK.sub(" ", text)
 
 
 def row_blocks(count: int) -> Iterator[np.ndarray]:

@@ -158,11 +158,7 @@ class Indexes:
     def _lexical(corpus: Corpus, titled: bool) -> tuple[LexicalIndex, LexicalIndex]:
         """BM25 over the sentences (`indexed_text`) and over the passages."""
         sentences = range(len(corpus.sentences))
-        texts = (
-            (indexed_text(corpus, row, True) for row in sentences)
-            if titled
-            else corpus.sentences.texts()
-        )
+        texts = (indexed_text(corpus, row, titled) for row in sentences)
         passages = range(corpus.passage_count)
         return (
             LexicalIndex.build(sentences, texts),

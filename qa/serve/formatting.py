@@ -64,6 +64,7 @@ def citation_to_json(citation: Citation) -> dict[str, Any]:
         "title": citation.title,
         "source": citation.source,
         "page": citation.page,
+        "section": list(citation.section),
         "text": s.text,
         "start": s.start,
         "end": s.end,
@@ -105,11 +106,16 @@ def answer_to_text(answer: Answer) -> str:
         lines.append(f"[{c.rank}] {c.text}")
         page = f", page {c.page}" if c.page is not None else ""
         lines.append(
-            f"    — {safe_name(c.title)} ({safe_name(c.source)}{page}, "
+            f"    — {_titled(c)} ({safe_name(c.source)}{page}, "
             f"chars {c.sentence.start}-{c.sentence.end}, "
             f"score {c.score:.4f})"
         )
     return "\n".join(lines)
+
+
+def _titled(citation: Citation) -> str:
+    """The citation's document title and the headings it sits under: `Title > Heading`."""
+    return " > ".join(safe_name(part) for part in (citation.title, *citation.section))
 
 
 def chat_markdown(answer: Answer) -> str:
@@ -149,7 +155,7 @@ def _chat_citation(c: Citation, mark: bool) -> str:
     link = html.escape(source_link(c.doc_id, c.sentence.start, c.sentence.end))
     return (
         f'<a href="{link}" title="Show in the document">[{c.rank}]</a> {text}  \n'
-        f"<sub>{plain_name(c.title)} · {_where(c)} · score {c.score:.4f}</sub>"
+        f"<sub>{plain_name(_titled(c))} · {_where(c)} · score {c.score:.4f}</sub>"
     )
 
 
@@ -165,7 +171,7 @@ def answer_to_markdown(answer: Answer) -> str:
     lines.append("")
     for c in answer.citations:
         lines.append(f'[{c.rank}] "{plain_markdown(c.text)}"  ')
-        lines.append(f"— *{plain_name(c.title)}* ({plain_name(c.source)}, {_where(c)})")
+        lines.append(f"— *{plain_name(_titled(c))}* ({plain_name(c.source)}, {_where(c)})")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

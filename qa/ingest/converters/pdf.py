@@ -1,8 +1,11 @@
-"""PDF files: each page's text (pypdf), page starts kept, layout line wraps joined."""
+"""PDF files: each page's text (pypdf), page starts kept, running headers, footers and page
+numbers dropped, layout line wraps joined."""
 
 from __future__ import annotations
 
 import io
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +18,14 @@ _LINE_ENDS = frozenset(".!?:;。！？；…\"'”’)]」』")
 # by the layout, not ended (headings are shorter; full lines of Chinese hold about 40).
 _FULL_LINE = 0.75
 _FULL_LINE_CHARS = 30
+# Running headers, footers and page numbers are among the first or last lines of a page's text.
+_EDGE_LINES = 3
+# A line that only numbers its page: "3", "- 3 -", "Page 3 of 10", "3 / 10" (at most three
+# digits, so a year closing a page stays).
+_PAGE_NUMBER = re.compile(
+    r"(?:page|p\.|pg\.?)?\s*[-–—]?\s*\d{1,3}\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?", re.IGNORECASE
+)
+_DIGITS = re.compile(r"\d+")
 
 
 def read_pdf(data: bytes, name: str) -> Extracted:
@@ -30,7 +41,7 @@ def read_pdf(data: bytes, name: str) -> Extracted:
                 f"{name} is a password-protected PDF; save a copy without the password "
                 "(e.g. print it to a new PDF) and add that"
             )
-        texts = [_page_text(page.extract_text()) for page in reader.pages]
+        texts = page_texts([page.extract_text() for page in reader.pages])
         title = reader.metadata.title if reader.metadata is not None else None
     except QAError:
         raise
@@ -69,27 +80,68 @@ def join_pages(texts: Sequence[str]) -> tuple[str, tuple[int, ...]]:
     return BLOCK_SEPARATOR.join(texts), tuple(starts)
 
 
-def _page_text(raw: str) -> str:
-    return unwrap_lines(normalise_newlines(raw).replace("\x00", "").strip())
+def page_texts(raw: Sequence[str]) -> list[str]:
+    """Each page's text without its running headers, footers and page numbers, layout line
+    wraps joined (`unwrap_lines`).
+
+    A running header or footer is a line among the first or last `_EDGE_LINES` lines of more
+    than half of the pages (and of two at least), equal to the others but for its digits
+    ("Annual Report 2021", "Page 3 of 10"); a page number is such an edge line that only
+    numbers its page ("3", "- 3 -", "Page 3 of 10"), on any page.
+    """
+    pages = [normalise_newlines(text).replace("\x00", "").strip().split("\n") for text in raw]
+    running = _running_lines(pages)
+    return [unwrap_lines("\n".join(_body(lines, running)).strip()) for lines in pages]
+
+
+def _running_lines(pages: Sequence[list[str]]) -> set[str]:
+    """The keys (`_key`) of the edge lines found on more than half of the pages, two at least."""
+    counts = Counter(key for lines in pages for key in {_key(lines[i]) for i in _edges(lines)})
+    return {key for key, n in counts.items() if n >= 2 and n > len(pages) / 2}
+
+
+def _body(lines: list[str], running: set[str]) -> list[str]:
+    edges = _edges(lines)
+    return [
+        line
+        for i, line in enumerate(lines)
+        if i not in edges
+        or (_key(line) not in running and not _PAGE_NUMBER.fullmatch(line.strip()))
+    ]
+
+
+def _edges(lines: list[str]) -> set[int]:
+    """Where the first and last `_EDGE_LINES` lines with text are."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:])
+
+
+def _key(line: str) -> str:
+    """A line as running headers repeat it: white space single, digits left out."""
+    return _DIGITS.sub("#", " ".join(line.split()))
 
 
 def unwrap_lines(text: str) -> str:
-    """Join lines the layout wrapped mid-sentence, so a sentence is not cut at a line end.
+    """Join lines the layout wrapped mid-sentence, and part the lines that are blocks.
 
-    A line break becomes a space (one character for one: offsets do not move) when the line
-    does not end a sentence and the next line starts with a letter, lower-case or after a line
-    that fills most of the page's width. Headings, list items and sentence ends stay.
+    The splitter reads a single line break as white space, so the break after each line says
+    what the line is. A space (where the layout wrapped it): the line does not end a sentence
+    and the next line starts with a letter, lower-case or after a line that fills most of the
+    page's width. A line break: the line ends a sentence (or a blank line follows). Else a
+    blank line, as after a heading, a list item or a table row: a block of its own.
     """
     lines = text.split("\n")
     full = max(_FULL_LINE * max(len(line.rstrip()) for line in lines), _FULL_LINE_CHARS)
     out = [lines[0]]
     for line, following in zip(lines, lines[1:]):
-        end = line.rstrip()
-        wrapped = (
-            bool(end)
-            and end[-1] not in _LINE_ENDS
-            and following[:1].isalpha()
-            and (following[0].islower() or len(end) >= full)
-        )
-        out.append((" " if wrapped else "\n") + following)
+        out.append(_line_break(line.rstrip(), following, full) + following)
     return "".join(out)
+
+
+def _line_break(end: str, following: str, full: float) -> str:
+    """What follows the line `end` (right-stripped) when `following` is the next one."""
+    if not end or not following.strip() or end[-1] in _LINE_ENDS:
+        return "\n"
+    if following[:1].isalpha() and (following[0].islower() or len(end) >= full):
+        return " "
+    return BLOCK_SEPARATOR

@@ -1,0 +1,64 @@
+"""Where a sentence sits in its document: the headings above it (heading > subheading), which
+give its sentences their context instead of being cited themselves."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from qa.ingest.structure import Block, BlockKind, text_blocks
+from qa.types import Document
+
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+MAX_HEADING_CHARS = 200  # a "heading" longer than this is shown cut, never in full
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading's start in its document, its level (1 outermost) and its text."""
+
+    start: int
+    level: int
+    text: str
+
+
+def is_markdown(document: Document) -> bool:
+    """Whether the document is read as Markdown: its file is a .md or .markdown file."""
+    return PurePath(document.source).suffix.lower() in MARKDOWN_SUFFIXES
+
+
+def document_blocks(document: Document) -> list[Block]:
+    """The document's blocks (`qa.ingest.structure.text_blocks`), read as Markdown or plain."""
+    return text_blocks(document.text, is_markdown(document))
+
+
+def headings_of(text: str, blocks: Sequence[Block]) -> tuple[Heading, ...]:
+    """The heading blocks of `blocks`, in order."""
+    return tuple(
+        Heading(b.start, b.level, " ".join(text[b.start : b.end].split())[:MAX_HEADING_CHARS])
+        for b in blocks
+        if b.kind is BlockKind.HEADING
+    )
+
+
+class Sections:
+    """The section path at any offset of one document: the nearest heading before it of each
+    level above, outermost first (a heading closes those of its level and deeper)."""
+
+    def __init__(self, headings: Sequence[Heading]) -> None:
+        self._starts = [h.start for h in headings]
+        self._paths: list[tuple[str, ...]] = []
+        stack: list[Heading] = []
+        for heading in headings:
+            while stack and stack[-1].level >= heading.level:
+                stack.pop()
+            stack.append(heading)
+            self._paths.append(tuple(h.text for h in stack))
+
+    def at(self, offset: int) -> tuple[str, ...]:
+        """The path of headings that `offset` (a sentence's start) sits under; () before the
+        first heading."""
+        index = bisect.bisect_right(self._starts, offset) - 1
+        return self._paths[index] if index >= 0 else ()

@@ -1,0 +1,75 @@
+"""Headings as the context of the sentences under them: the section path a sentence sits
+under, what is embedded and indexed for it, and what a citation shows."""
+
+from __future__ import annotations
+
+from qa.assistant import Assistant
+from qa.index.corpus import Corpus
+from qa.index.embedding import indexed_text, unwrapped
+from qa.ingest.documents import make_document
+from qa.serve.formatting import answer_to_json, answer_to_text
+
+README = """# Harbour guide
+
+## Ferries
+
+### Night ferry
+
+The night ferry leaves at 23:40 from pier four and
+reaches the island before dawn.
+
+## Prices
+
+A single ticket costs nine euros.
+"""
+
+FAQ = """Harbour FAQ
+
+1. Tickets
+
+1.1. Can I bring a bicycle?
+
+Yes, bicycles travel free on every
+ferry.
+"""
+
+
+def _sentence(corpus: Corpus, words: str) -> int:
+    return next(row for row, s in enumerate(corpus.sentences) if words in s.text)
+
+
+def test_a_sentence_knows_the_headings_it_sits_under_without_the_title_again() -> None:
+    corpus = Corpus.build([make_document(README, "guide.md")])
+    night = corpus.sentences[_sentence(corpus, "night ferry leaves")]
+    price = corpus.sentences[_sentence(corpus, "nine euros")]
+    assert corpus.documents[night.doc_id].title == "Harbour guide"
+    assert corpus.section_of(night) == ("Ferries", "Night ferry")
+    assert corpus.section_of(price) == ("Prices",)  # a heading closes those of its level
+
+
+def test_a_sentence_is_indexed_after_its_headings_with_its_line_wraps_undone() -> None:
+    corpus = Corpus.build([make_document(README, "guide.md"), make_document(FAQ, "faq.txt")])
+    night = _sentence(corpus, "night ferry leaves")
+    assert indexed_text(corpus, night, titled=False) == (
+        "Ferries > Night ferry: The night ferry leaves at 23:40 from pier four and reaches the "
+        "island before dawn."
+    )
+    bicycle = _sentence(corpus, "bicycles travel free")
+    assert indexed_text(corpus, bicycle, titled=False) == (
+        "1. Tickets > 1.1. Can I bring a bicycle?: Yes, bicycles travel free on every ferry."
+    )
+    exact = corpus.sentences[bicycle]
+    assert corpus.documents[exact.doc_id].text[exact.start : exact.end] == exact.text  # as written
+
+
+def test_unwrapped_joins_typeset_hyphens_keeps_ascii_ones_and_drops_quote_marks() -> None:
+    assert unwrapped("using Lem\u2010\n       pel-Ziv coding") == "using Lempel-Ziv coding"
+    assert unwrapped("a self-\ncontained\n> quoted line") == "a self-contained quoted line"
+    assert unwrapped("no wraps here") == "no wraps here"
+
+
+def test_a_citation_shows_its_section(fake_embedder) -> None:  # noqa: ANN001
+    assistant = Assistant.from_documents([make_document(README, "guide.md")], embedder=fake_embedder)
+    answer = assistant.ask("When does the night ferry leave?", k=1)
+    assert answer_to_json(answer)["citations"][0]["section"] == ["Ferries", "Night ferry"]
+    assert "— Harbour guide > Ferries > Night ferry (guide.md" in answer_to_text(answer)
