@@ -73,3 +73,11 @@ def test_a_citation_shows_its_section(fake_embedder) -> None:  # noqa: ANN001
     answer = assistant.ask("When does the night ferry leave?", k=1)
     assert answer_to_json(answer)["citations"][0]["section"] == ["Ferries", "Night ferry"]
     assert "— Harbour guide > Ferries > Night ferry (guide.md" in answer_to_text(answer)
+
+
+def test_a_title_skips_front_matter_and_rule_lines() -> None:
+    assert make_document("---\ntitle: x\nlayout: y\n---\n\n# Real Title\n\nText.", "a.md").title == (
+        "Real Title"
+    )
+    assert make_document("=====\nBanner\n=====\n\nText.", "b.txt").title == "Banner"
+    assert make_document("\n\n", "c.txt").title == "c.txt"  # nothing to title it by

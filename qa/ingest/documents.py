@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 
 from qa.types import Document
@@ -27,6 +28,19 @@ def make_document(
 
     `pages`: the offsets in `text` where each page starts, the first at 0 (PDF)."""
     if title is None:
-        first_line = text[:_TITLE_SCAN].strip().split("\n", 1)[0].lstrip("#").strip()
+        first_line = _first_line(text[:_TITLE_SCAN])
         title = first_line if 0 < len(first_line) <= 150 else source
     return Document(document_id(text), title, source, text, tuple(pages))
+
+
+_FRONT_MATTER = re.compile(r"\A\s*(---|\+\+\+)\n.*?\n\1[ \t]*(\n|\Z)", re.S)
+
+
+def _first_line(head: str) -> str:
+    """The first line with a letter or digit in it, after any YAML/TOML front matter (a
+    Markdown file's `---` block) and lines of rules or symbols only; `#` marks dropped."""
+    for line in _FRONT_MATTER.sub("", head, count=1).split("\n"):
+        line = line.strip().lstrip("#").strip()
+        if any(ch.isalnum() for ch in line):
+            return line
+    return ""
