@@ -3,7 +3,9 @@
 `converters/` turns each file format (plain text in any common encoding, HTML, PDF, Word) into
 the exact text that offsets point into; `files` walks paths and reports what it skipped and
 why; `documents` gives a document its id and title; `splitting` cuts text into sentences with
-exact offsets; `language` tells Chinese text from other text.
+exact offsets; `structure` (with `blocks`, `markdown_blocks`) finds paragraphs, headings, lists,
+tables and code, and `sections` the headings each sentence sits under; `language` tells
+Chinese text from other text.
 """
 
 from qa.ingest.documents import document_id, make_document

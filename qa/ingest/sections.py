@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from qa.ingest.structure import Block, BlockKind, text_blocks
+from qa.ingest.blocks import Block, BlockKind
+from qa.ingest.structure import text_blocks
 from qa.types import Document
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
