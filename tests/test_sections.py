@@ -81,3 +81,12 @@ def test_a_title_skips_front_matter_and_rule_lines() -> None:
     )
     assert make_document("=====\nBanner\n=====\n\nText.", "b.txt").title == "Banner"
     assert make_document("\n\n", "c.txt").title == "c.txt"  # nothing to title it by
+
+
+def test_a_very_large_document_is_read_without_sections(monkeypatch) -> None:  # noqa: ANN001
+    import qa.index.corpus
+
+    monkeypatch.setattr(qa.index.corpus, "MAX_SECTIONED_CHARS", 50)
+    corpus = Corpus.build([make_document(README, "guide.md")])
+    night = corpus.sentences[_sentence(corpus, "night ferry leaves")]
+    assert corpus.section_of(night) == ()  # over the limit: no structure read

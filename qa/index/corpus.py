@@ -22,6 +22,10 @@ from qa.progress import Progress, quiet
 from qa.types import Document, Sentence
 
 MAX_PASSAGE_SENTENCES = 8
+# Headings are found in documents up to this size: reading a document's structure takes about
+# 0.4 s per MB here, paid when its first sentence is indexed or cited after a load; a larger
+# document (a 200 MB dump: 12 s on the first question) is read without sections.
+MAX_SECTIONED_CHARS = 10_000_000
 
 
 def passage_numbers(block_sizes: Sequence[int], limit: int = MAX_PASSAGE_SENTENCES) -> list[int]:
@@ -201,7 +205,11 @@ class Corpus:
         found = self._section_cache.get(doc_id)
         if found is None:  # read once per document, when one of its sentences is first cited
             document = self.documents[doc_id]
-            found = Sections(headings_of(document.text, document_blocks(document)))
+            found = Sections(
+                headings_of(document.text, document_blocks(document))
+                if len(document.text) <= MAX_SECTIONED_CHARS
+                else ()
+            )
             self._section_cache[doc_id] = found
         return found
 
