@@ -96,11 +96,13 @@ class Collection:
                 link or another user's (the message says what to do).
         """
         folder = Path(folder)
-        opened = cls._opened(folder, embedder)  # a store in a folder we may not write opens too
+        existed = holds_store(folder)
+        opened = cls._opened(folder, embedder) if existed else None  # needs no write access
         if opened is not None:
             return opened
         with writing(folder):  # so two chats starting at once do not both create it
-            opened = cls._opened(folder, embedder)
+            # Another chat may have created it meanwhile; a damaged one is not loaded twice.
+            opened = None if existed else cls._opened(folder, embedder)
             if opened is not None:
                 return opened
             if holds_store(folder):  # damaged: its documents are embedded again
