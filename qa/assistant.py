@@ -29,6 +29,7 @@ from qa.ingest.language import is_chinese
 from qa.ingest.splitting import SPLITTER_VERSION
 from qa.progress import Progress, quiet
 from qa.search.followup import Turn, follow_up_context
+from qa.search.headings import headings_as_context
 from qa.search.retrieval import Retrieval, Retriever, Scope
 from qa.settings import Settings
 from qa.types import Answer, Document, Mode
@@ -328,7 +329,9 @@ class Assistant:
     ) -> Retrieval:
         """The ranking behind an answer: retrieval, then (with the reader) its top re-read;
         `scope`: a follow-up's context and the sentences it may rank."""
-        retrieval = self.retrieve(question, mode, query_vector, scope)
+        retrieval = headings_as_context(
+            self.corpus, self.retrieve(question, mode, query_vector, scope)
+        )
         if self.reader is None:
             return retrieval
         settings = self.settings

@@ -23,7 +23,6 @@ import gzip
 import json
 import random
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,7 @@ from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import ranking_metrics, roc_auc  # noqa: E402
 from qa.search.retrieval import Retrieval  # noqa: E402
 from scripts.near_misses import names, near_miss  # noqa: E402
+from scripts.real_doc_askings import Askings, asking_features, real_doc_askings  # noqa: E402
 from scripts.tune_on_train import _cached, _digest  # noqa: E402
 
 DEPTHS = (3, 5, 10)
@@ -55,6 +55,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-grid", action="store_true", help="only calibrate")
     parser.add_argument("--reader", type=Path, help="a reader folder (default: the packaged one)")
+    parser.add_argument(
+        "--real-docs",
+        action="store_true",
+        help="fit on the English askings of docs/eval/real-docs too (scripts/real_doc_askings.py)",
+    )
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
 
@@ -88,6 +93,7 @@ def main() -> None:
         args.calibration_questions,
         depth,
         weight,
+        args.real_docs,
     )
     print(json.dumps(report, indent=2))
     if args.write:
@@ -128,7 +134,9 @@ def _rescored(
     return [r.row for r in order] + _ids(retrieval)[depth:]
 
 
-def calibrate(eval_set, questions, embedder, reader, rng, n, depth, weight) -> dict[str, object]:  # noqa: ANN001
+def calibrate(
+    eval_set, questions, embedder, reader, rng, n, depth, weight, with_real
+) -> dict[str, object]:  # noqa: ANN001
     """Features (best cosine, reader log-odds) for answerable and unanswerable askings."""
     corpus = eval_set.corpus
     title = {d: doc.title for d, doc in corpus.documents.items()}
@@ -165,9 +173,7 @@ def calibrate(eval_set, questions, embedder, reader, rng, n, depth, weight) -> d
         ]
         assistant, local = by_article[own]
         retrieval = assistant.retrieve(q.question, Mode.HYBRID)
-        gold = {local[g] for g in q.gold}
-        without = [r for r in retrieval.ranking if r.row not in gold]
-        best_without = max((r.evidence.dense_score or -1.0) for r in without)
+        gold = frozenset(local[g] for g in q.gold)
         miss = near_miss(
             q.question,
             corpus.sentences[min(q.gold)].text,
@@ -176,60 +182,83 @@ def calibrate(eval_set, questions, embedder, reader, rng, n, depth, weight) -> d
         )
         other_assistant = by_article[other][0]
         askings = [
-            (q.question, assistant, retrieval, 1, "answerable"),
-            (
-                q.question,
-                assistant,
-                replace(retrieval, ranking=tuple(without), best_similarity=best_without),
-                0,
-                "on_topic",
-            ),
+            (q.question, assistant, retrieval, frozenset(), 1, "answerable"),
+            (q.question, assistant, retrieval, gold, 0, "on_topic"),
             (
                 q.question,
                 other_assistant,
                 other_assistant.retrieve(q.question, Mode.HYBRID),
+                frozenset(),
                 0,
                 "off_topic",
             ),
         ]
         if miss is not None:
-            askings.append((miss, assistant, assistant.retrieve(miss, Mode.HYBRID), 0, "near_miss"))
-        for question, asked, ranked, label, kind in askings:
-            read = read_ranking(reader, asked.corpus, question, ranked, depth, weight)
-            passage = asked.corpus.passage_text_of(read.ranking[0].row)
-            if kind == "on_topic":  # the answer sentences are gone from the article
-                for g in gold:
-                    passage = passage.replace(asked.corpus.sentences[g].text, " ")
-            coverage = asked.retriever.indexes.lexical.coverage(question, passage)
-            features.append((ranked.best_similarity, log_odds(read.best_reading), coverage))
+            askings.append(
+                (
+                    miss,
+                    assistant,
+                    assistant.retrieve(miss, Mode.HYBRID),
+                    frozenset(),
+                    0,
+                    "near_miss",
+                )
+            )
+        for question, asked, ranked, removed, label, kind in askings:
+            features.append(
+                asking_features(asked, reader, question, ranked, depth, weight, removed)
+            )
             labels.append(label)
             kinds.append(kind)
     x, y, k = np.array(features), np.array(labels), np.array(kinds)
     np.savez(Path(".qa-cache/tune/calibration-features.npz"), x=x, y=y, kinds=k)
-    return fit(x, y, k)
+    real = real_doc_askings(embedder, reader, depth, weight) if with_real else None
+    return fit(x, y, k, real)
 
 
-def fit(x: np.ndarray, y: np.ndarray, kinds: np.ndarray) -> dict[str, object]:
-    from sklearn.linear_model import LogisticRegression
+REAL_SHARE = 0.3  # the real-document askings' share of the fit's weight, with --real-docs
+# With --real-docs the threshold maximises ANSWER_COST x (share of answerable askings answered)
+# - (share of unanswerable ones answered): a "not found" for a question the documents answer
+# costs the user more than an answer to one they do not (1.0 would be Youden's J).
+ANSWER_COST = 1.5
 
-    model = LogisticRegression(class_weight="balanced").fit(x, y)
-    z = model.decision_function(x)
-    score = 1 / (1 + np.exp(-z))
-    candidates = np.unique(np.round(score, 3))
-    _, youden = max(
-        (np.mean(score[y == 1] >= t) - np.mean(score[y == 0] >= t), t) for t in candidates
-    )
-    # Wrongly abstaining on a question the articles answer costs the user more than a wrong
-    # "not found" is saved, so the threshold answers at least ANSWER_SHARE of the answerable
-    # askings (Youden's J is reported for comparison).
-    threshold = min(
-        youden, float(np.floor(np.quantile(score[y == 1], 1 - ANSWER_SHARE) * 1000) / 1000)
-    )
+
+def fit(
+    x: np.ndarray, y: np.ndarray, kinds: np.ndarray, real: Askings | None = None
+) -> dict[str, object]:
+    """Fit the logistic model on the SQuAD askings (`x`, `y`, `kinds`) and, when given, the
+    real-document ones, each class balanced within its source and the real askings carrying
+    `REAL_SHARE` of the weight. Threshold: without real askings, the one that answers
+    `ANSWER_SHARE` of the answerable askings; with them, Youden's J on the weighted askings
+    (SQuAD's answerable askings alone understate how often real documents' questions go
+    unanswered). With real askings, the report adds their figures cross-validated by
+    document: each document's askings scored by a model fitted without them."""
+    share = REAL_SHARE if real is not None else 0.0
+    rx = real.x if real is not None else x[:0]
+    ry = real.y if real is not None else y[:0]
+    model = _fitted(x, y, rx, ry, share)
+    score = _probability(model, x)
+    if real is None:
+        candidates = np.unique(np.round(score, 3))
+        _, youden = max(
+            (np.mean(score[y == 1] >= t) - np.mean(score[y == 0] >= t), t) for t in candidates
+        )
+        # Wrongly abstaining on a question the articles answer costs the user more than a
+        # wrong "not found" is saved, so the threshold answers at least ANSWER_SHARE of the
+        # answerable askings (Youden's J is reported for comparison).
+        threshold = min(
+            youden, float(np.floor(np.quantile(score[y == 1], 1 - ANSWER_SHARE) * 1000) / 1000)
+        )
+    else:
+        all_x, all_y = np.vstack([x, rx]), np.concatenate([y, ry])
+        weights = np.concatenate([_balanced(y, 1 - share), _balanced(ry, share)])
+        youden = _youden(_probability(model, all_x), all_y, weights, 1.0)
+        threshold = _youden(_probability(model, all_x), all_y, weights, ANSWER_COST)
     shares = {
         f"abstained_share_{kind}": float(np.mean(score[kinds == kind] < threshold))
         for kind in ("on_topic", "off_topic", "near_miss")
     }
-    return {
+    report: dict[str, object] = {
         "cosine_weight": round(float(model.coef_[0][0]), 4),
         "reader_weight": round(float(model.coef_[0][1]), 4),
         "coverage_weight": round(float(model.coef_[0][2]), 4),
@@ -249,6 +278,61 @@ def fit(x: np.ndarray, y: np.ndarray, kinds: np.ndarray) -> dict[str, object]:
         "answered_share_of_answerable": float(np.mean(score[y == 1] >= threshold)),
         **shares,
         "questions": int(np.sum(y == 1)),
+    }
+    if real is not None:
+        report["real_documents"] = _cross_validated(x, y, real, share, float(threshold))
+    return report
+
+
+def _balanced(y: np.ndarray, share: float) -> np.ndarray:
+    """Weights giving each class of `y` half of `share`."""
+    positives, negatives = max(int(np.sum(y == 1)), 1), max(int(np.sum(y == 0)), 1)
+    return np.where(y == 1, 0.5 * share / positives, 0.5 * share / negatives)
+
+
+def _fitted(x: np.ndarray, y: np.ndarray, rx: np.ndarray, ry: np.ndarray, share: float):  # noqa: ANN202
+    from sklearn.linear_model import LogisticRegression
+
+    weights = np.concatenate([_balanced(y, 1 - share), _balanced(ry, share)])
+    weights *= len(weights)
+    return LogisticRegression(max_iter=2000).fit(
+        np.vstack([x, rx]), np.concatenate([y, ry]), sample_weight=weights
+    )
+
+
+def _probability(model, x: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    return 1 / (1 + np.exp(-model.decision_function(x)))
+
+
+def _youden(score: np.ndarray, y: np.ndarray, weights: np.ndarray, cost: float) -> float:
+    def j(t: float) -> float:
+        answered = score >= t
+        return cost * np.sum(weights[(y == 1) & answered]) / np.sum(weights[y == 1]) - np.sum(
+            weights[(y == 0) & answered]
+        ) / np.sum(weights[y == 0])
+
+    return float(max(np.unique(np.round(score, 3)), key=j))
+
+
+def _cross_validated(
+    x: np.ndarray, y: np.ndarray, real: Askings, share: float, threshold: float
+) -> dict[str, object]:
+    """The real askings scored by models fitted without their document's askings."""
+    score = np.zeros(len(real.y))
+    for group in np.unique(real.groups):
+        held = real.groups == group
+        model = _fitted(x, y, real.x[~held], real.y[~held], share)
+        score[held] = _probability(model, real.x[held])
+    answerable, kinds = real.y == 1, real.kinds
+    return {
+        "askings": len(real.y),
+        "roc_auc": roc_auc(score, answerable),
+        "roc_auc_vs_unanswerable": roc_auc(
+            score[kinds != "on_topic"], answerable[kinds != "on_topic"]
+        ),
+        "answered_share_of_answerable": float(np.mean(score[answerable] >= threshold)),
+        "abstained_share_unanswerable": float(np.mean(score[kinds == "unanswerable"] < threshold)),
+        "abstained_share_on_topic": float(np.mean(score[kinds == "on_topic"] < threshold)),
     }
 
 
@@ -270,7 +354,15 @@ def write_calibration(result: dict[str, object], every: int) -> None:
             "provenance": (
                 f"scripts/tune_reader.py --every {every} on SQuAD v1.1 train-part, {result['questions']} "
                 "questions each asked of its own article, of it without the answer sentences, of "
-                "another article and as a near miss; the threshold answers "
+                "another article and as a near miss"
+                + (
+                    f", and {result['real_documents']['askings']} askings of the English real "
+                    f"documents of docs/eval/real-docs ({REAL_SHARE:.0%} of the weight; threshold: Youden's J "
+                    f"with answering weighted {ANSWER_COST})"
+                    if "real_documents" in result
+                    else ""
+                )
+                + "; the threshold answers "
                 f"{result['answered_share_of_answerable']:.1%} of answerable askings, abstains on "
                 f"{result['abstained_share_on_topic']:.1%} on-topic, "
                 f"{result['abstained_share_off_topic']:.1%} off-topic and "

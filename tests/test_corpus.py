@@ -28,11 +28,11 @@ def test_passages_are_contiguous_and_never_too_long(sizes: list[int]) -> None:
 
 def test_passage_texts_are_exact_slices_of_their_documents() -> None:
     corpus = Corpus.build([make_document(TEXT, "a"), make_document("One more. Two.", "b")])
-    assert corpus.passage_of.tolist() == [0, 1, 1, 2, 2, 2, 3, 3]
+    # "Title line" is a heading: it opens the passage of the paragraph under it.
+    assert corpus.passage_of.tolist() == [0, 0, 0, 1, 1, 1, 2, 2]
     texts = corpus.passage_texts()
     assert texts == [
-        "Title line",
-        "The dam opened in 2003. It cost a lot.",
+        "Title line\n\nThe dam opened in 2003. It cost a lot.",
         "A second block. It ends here. Really.",
         "One more. Two.",
     ]
@@ -45,8 +45,8 @@ def test_subset_renumbers_and_keeps_offsets_and_passages() -> None:
     assert [s.sentence_id for s in part.sentences] == [3, 4]
     assert [s.text for s in part.sentences] == ["A second block.", "It ends here."]
     assert [(s.start, s.passage) for s in part.sentences] == [
-        (corpus.sentences[3].start, 2),
-        (corpus.sentences[4].start, 2),
+        (corpus.sentences[3].start, 1),
+        (corpus.sentences[4].start, 1),
     ]
     assert part.passage_of.tolist() == [0, 0]
 
@@ -54,7 +54,7 @@ def test_subset_renumbers_and_keeps_offsets_and_passages() -> None:
 def test_passage_text_of_a_sentence_is_its_whole_passage() -> None:
     corpus = Corpus.build([make_document(TEXT, "a")])
     assert corpus.passage_text_of(4) == "A second block. It ends here. Really."
-    assert corpus.passage_text_of(0) == "Title line"
+    assert corpus.passage_text_of(0) == "Title line\n\nThe dam opened in 2003. It cost a lot."
 
 
 def test_known_documents_keep_their_sentences_without_splitting_again(monkeypatch) -> None:  # noqa: ANN001

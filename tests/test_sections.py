@@ -69,16 +69,18 @@ def test_unwrapped_joins_typeset_hyphens_keeps_ascii_ones_and_drops_quote_marks(
 
 
 def test_a_citation_shows_its_section(fake_embedder) -> None:  # noqa: ANN001
-    assistant = Assistant.from_documents([make_document(README, "guide.md")], embedder=fake_embedder)
+    assistant = Assistant.from_documents(
+        [make_document(README, "guide.md")], embedder=fake_embedder
+    )
     answer = assistant.ask("When does the night ferry leave?", k=1)
     assert answer_to_json(answer)["citations"][0]["section"] == ["Ferries", "Night ferry"]
     assert "— Harbour guide > Ferries > Night ferry (guide.md" in answer_to_text(answer)
 
 
 def test_a_title_skips_front_matter_and_rule_lines() -> None:
-    assert make_document("---\ntitle: x\nlayout: y\n---\n\n# Real Title\n\nText.", "a.md").title == (
-        "Real Title"
-    )
+    assert make_document(
+        "---\ntitle: x\nlayout: y\n---\n\n# Real Title\n\nText.", "a.md"
+    ).title == ("Real Title")
     assert make_document("=====\nBanner\n=====\n\nText.", "b.txt").title == "Banner"
     assert make_document("\n\n", "c.txt").title == "c.txt"  # nothing to title it by
 
@@ -90,3 +92,43 @@ def test_a_very_large_document_is_read_without_sections(monkeypatch) -> None:  #
     corpus = Corpus.build([make_document(README, "guide.md")])
     night = corpus.sentences[_sentence(corpus, "night ferry leaves")]
     assert corpus.section_of(night) == ()  # over the limit: no structure read
+
+
+def test_a_numbered_faq_question_is_one_heading_sentence_that_opens_its_answers_passage() -> None:
+    corpus = Corpus.build([make_document(FAQ, source="faq.txt")])
+    texts = [s.text for s in corpus.sentences]
+    assert "1.1. Can I bring a bicycle?" in texts  # the number stays on its question
+    question = texts.index("1.1. Can I bring a bicycle?")
+    assert corpus.is_heading(question) and not corpus.is_heading(question + 1)
+    assert corpus.sentences[question].passage == corpus.sentences[question + 1].passage
+
+
+def test_list_items_and_table_rows_are_sentences_of_one_passage_never_joined() -> None:
+    text = "Steps\n\n- install the ferry app\n- buy a ticket\n\n| pier | time |\n| 4 | 23:40 |\n"
+    corpus = Corpus.build([make_document(text, source="steps.txt")])
+    texts = [s.text for s in corpus.sentences]
+    assert texts[1:3] == ["- install the ferry app", "- buy a ticket"]
+    assert texts[3:] == ["| pier | time |", "| 4 | 23:40 |"]
+    passages = [s.passage for s in corpus.sentences]
+    assert passages[1] == passages[2] != passages[3] == passages[4]
+
+
+def test_a_heading_a_question_finds_stands_for_the_first_sentence_under_it() -> None:
+    from qa.search.headings import headings_as_context
+    from qa.search.retrieval import Ranked, Retrieval
+    from qa.types import Evidence
+
+    corpus = Corpus.build([make_document(FAQ, source="faq.txt")])
+    heading = _sentence(corpus, "Can I bring")
+    answer = heading + 1
+
+    def ranking(*rows: int) -> Retrieval:
+        ranked = [
+            Ranked(row, rank, 1.0 / rank, Evidence(1.0 / rank)) for rank, row in enumerate(rows, 1)
+        ]
+        return Retrieval(tuple(ranked), 0.5)
+
+    assert [r.row for r in headings_as_context(corpus, ranking(heading, 0)).ranking] == [answer]
+    # the sentence under it ranks higher already: the heading is dropped, ranks renumbered
+    kept = headings_as_context(corpus, ranking(answer, heading)).ranking
+    assert [(r.row, r.rank) for r in kept] == [(answer, 1)]

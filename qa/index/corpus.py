@@ -16,6 +16,7 @@ from functools import cached_property, partial
 import numpy as np
 
 from qa.index.sentences import Sentences, StoredSentence, document_runs
+from qa.ingest.block_splitting import split_structured
 from qa.ingest.sections import Sections, document_blocks, headings_of
 from qa.ingest.splitting import split_blocks
 from qa.progress import Progress, quiet
@@ -52,9 +53,13 @@ class DocumentSplit:
 def split_document(
     document: Document, progress: Callable[[int], None] | None = None
 ) -> DocumentSplit:
-    """A document's sentences and passages; `progress(characters_done)` is called during a
-    long document."""
-    groups = split_blocks(document.text, progress)
+    """A document's sentences and passages, within its structure (headings, list items...:
+    `qa.ingest.block_splitting`) up to `MAX_SECTIONED_CHARS`, else within its blank-line
+    blocks; `progress(characters_done)` is called during a long document."""
+    if len(document.text) <= MAX_SECTIONED_CHARS:
+        groups = split_structured(document.text, document_blocks(document), progress)
+    else:
+        groups = split_blocks(document.text, progress)
     spans = [(span.start, span.end) for group in groups for span in group]
     return DocumentSplit(spans, passage_numbers([len(group) for group in groups]))
 
@@ -200,6 +205,12 @@ class Corpus:
         path = self._sections(sentence.doc_id).at(sentence.start)
         title = self.documents[sentence.doc_id].title
         return path[1:] if path and path[0] == title else path
+
+    def is_heading(self, row: int) -> bool:
+        """Whether the sentence in `row` is a heading of its document (context for the
+        sentences under it rather than an answer)."""
+        sentence = self.sentences[row]
+        return sentence.start in self._sections(sentence.doc_id).starts
 
     def _sections(self, doc_id: str) -> Sections:
         found = self._section_cache.get(doc_id)

@@ -50,6 +50,7 @@ class Sections:
 
     def __init__(self, headings: Sequence[Heading]) -> None:
         self._starts = [h.start for h in headings]
+        self.starts = frozenset(self._starts)
         self._paths: list[tuple[str, ...]] = []
         stack: list[Heading] = []
         for heading in headings:

@@ -281,7 +281,9 @@ def _start_of_block(
     heading = _heading_at(lines, index, last, fresh, after_end)
     if heading is not None:
         return heading
-    if _ITEM.match(s):
+    # A wrapped line may start with a number ("... in chapter\n3. Tickets..."): a numbered
+    # item needs a line before it that ended a sentence or an item, or was short.
+    if _ITEM.match(s) and (after_end or kind is BlockKind.LIST_ITEM or not s[0].isdigit()):
         return _Unit(BlockKind.LIST_ITEM, index, index, fresh=fresh, depth=_depth(s))
     if current is None or kind not in _RUNNING or _ANSWER.match(s):
         return _Unit(BlockKind.PARAGRAPH, index, index, fresh=fresh)

@@ -1,0 +1,40 @@
+"""Headings are the context of the sentences under them, not answers: a heading a question
+finds stands for the first sentence of its section (measured on docs/eval/real-docs: [1]
+right 167 -> 173 of 284 English questions; dropping headings instead gave 173 too, but lost
+the FAQ whose questions are its headings: 7 -> 7 of 21 right yet 3 -> 2 of 8 abstained)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from qa.index.corpus import Corpus
+from qa.search.retrieval import Ranked, Retrieval
+
+
+def headings_as_context(corpus: Corpus, retrieval: Retrieval) -> Retrieval:
+    """The ranking with each heading replaced by the first sentence under it; dropped when
+    that sentence ranks higher already or nothing but headings follows it in its document."""
+    ranked_rows: dict[int, Ranked] = {}
+    for ranked in retrieval.ranking:
+        if corpus.is_heading(ranked.row):
+            below = _first_below(corpus, ranked.row)
+            if below is None or below in ranked_rows:
+                continue
+            ranked = replace(ranked, row=below)
+        ranked_rows.setdefault(ranked.row, ranked)
+    if len(ranked_rows) == len(retrieval.ranking) and all(
+        a is b for a, b in zip(ranked_rows.values(), retrieval.ranking)
+    ):
+        return retrieval
+    ranking = tuple(replace(r, rank=rank) for rank, r in enumerate(ranked_rows.values(), start=1))
+    return replace(retrieval, ranking=ranking)
+
+
+def _first_below(corpus: Corpus, row: int) -> int | None:
+    doc_id = corpus.sentences[row].doc_id
+    for below in range(row + 1, len(corpus.sentences)):
+        if corpus.sentences[below].doc_id != doc_id:
+            return None
+        if not corpus.is_heading(below):
+            return below
+    return None
