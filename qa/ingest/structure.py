@@ -442,6 +442,8 @@ def _could_be_title(s: str) -> bool:
 
 def _is_caps(s: str) -> bool:
     """An ALL-CAPS line of words, four letters or more (NAME; not VVV, N_ALIASES, 4 CARD32)."""
+    if s != s.upper() or not s[0].isalpha():  # a lower-case letter: most lines, decided fast
+        return False
     letters = [c for c in s if c.isalpha()]
     return (
         len(letters) >= 4 and s[0].isalpha() and "_" not in s and all(c.isupper() for c in letters)
