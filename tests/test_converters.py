@@ -177,6 +177,26 @@ def test_read_html_keeps_article_blocks_and_drops_boilerplate(tmp_path: Path) ->
     assert doc.text.index(ARTICLE[1]) == len("\n\n".join(blocks[:2])) + 2
 
 
+def test_read_html_keeps_inline_code_and_source_line_breaks_inside_the_sentence(
+    tmp_path: Path,
+) -> None:
+    body = "".join(
+        f"<p>Paragraph {n} says enough words here to count as the main text of the page.</p>"
+        for n in range(4)
+    )
+    page = (
+        "<html><body><article>" + body + "<p>Compile your program with <code>-g</code> to "
+        "include debugging\ninformation, and use <code>-O0</code> if you can.</p>"
+        "<pre><code>gcc -g -O0\nvalgrind ./a.out</code></pre></article></body></html>"
+    )
+    doc = read_file(write(tmp_path / "guide.html", page.encode()))
+    assert (
+        "Compile your program with -g to include debugging information, and use -O0 if you can."
+        in sentence_texts(doc)
+    )
+    assert "gcc -g -O0\nvalgrind ./a.out" in doc.text  # a code block keeps its lines
+
+
 def test_read_html_titles_by_title_element_and_decodes_declared_charset(tmp_path: Path) -> None:
     page = (
         '<html><head><meta charset="gbk"><title>长江三角洲的产业链</title></head><body><div>'

@@ -38,18 +38,33 @@ def _xml_blocks(element: Any) -> Iterator[str]:  # noqa: ANN401 - an lxml elemen
         cells = (" ".join("".join(cell.itertext()).split()) for cell in element)
         yield CELL_SEPARATOR.join(cell for cell in cells if cell)
         return
-    inline = [element.text or ""]
+    # A line break in a page's source is white space, except in code; <br> (lb) is one.
+    keep = element.tag == "code"
+    inline = [_spaced(element.text, keep)]
     for child in element:
-        if child.tag in _XML_BLOCKS or child.tag == "row":
+        if (child.tag in _XML_BLOCKS or child.tag == "row") and not _inline_code(child, inline):
             yield _squash("".join(inline))
             inline = []
             yield from _xml_blocks(child)
         elif child.tag == "lb":
             inline.append("\n")
         else:
-            inline.append("".join(child.itertext()))
-        inline.append(child.tail or "")
+            inline.append(_spaced("".join(child.itertext()), keep))
+        inline.append(_spaced(child.tail, keep))
     yield _squash("".join(inline))
+
+
+def _spaced(text: str | None, keep: bool) -> str:
+    return (text or "") if keep else (text or "").replace("\n", " ")
+
+
+def _inline_code(child: Any, inline: list[str]) -> bool:  # noqa: ANN401 - an lxml element
+    """Whether `child` is code inside running text ("Compile with -g to include..."): one line
+    with text of the same block before or after it."""
+    if child.tag != "code" or len(child):
+        return False
+    text = child.text or ""
+    return "\n" not in text.strip() and bool("".join(inline).strip() or (child.tail or "").strip())
 
 
 def _squash(text: str) -> str:
