@@ -1,7 +1,6 @@
 """Choosing the converter for a file by its suffix, with size limits and one error type for
 every way a file can fail."""
 
-
 from __future__ import annotations
 
 import logging
@@ -12,6 +11,7 @@ from typing import TypeVar
 from qa.errors import QAError
 from qa.ingest.converters.common import Extracted
 from qa.ingest.converters.pdf import read_pdf
+from qa.ingest.converters.sandbox import Limits, ParserFailed, convert_isolated
 from qa.ingest.converters.text import read_text_file
 from qa.ingest.converters.web import read_html
 from qa.ingest.converters.word import read_docx
@@ -61,7 +61,8 @@ def read_file(
             raise QAError(unsupported_message(name, suffix))
         _check_size(path, name, MAX_FILE_BYTES if max_bytes is None else max_bytes)
         data = _reading(name, path.read_bytes)
-        extracted = _converted(name, suffix, lambda: convert(data, name))
+        limits = Limits.from_environment()
+        extracted = _converted(name, suffix, lambda: convert_isolated(convert, data, name, limits))
     if not extracted.text or extracted.text.isspace():
         raise QAError(f"{name} contains no text; check that it is the file you meant to add")
     log.info("read %s: %d characters", name, len(extracted.text))
@@ -108,9 +109,12 @@ def _converted(name: str, suffix: str, convert: Callable[[], Extracted]) -> Extr
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is this file's, not ours
         log.debug("the %s parser failed on %s", suffix, name, exc_info=True)
+        detail = str(exc) if isinstance(exc, ParserFailed) else type(exc).__name__
+        if not isinstance(exc, ParserFailed) and str(exc):
+            detail += f": {exc}"
         raise QAError(
-            f"{name} could not be read as {suffix} (its parser failed: "
-            f"{type(exc).__name__}{f': {exc}' if str(exc) else ''}); if it opens elsewhere, "
+            f"{name} could not be read as {suffix} (its parser failed: {detail}); if it "
+            "opens elsewhere, "
             "save it again or copy its text into a .txt file and add that"
         ) from exc
 

@@ -43,8 +43,8 @@ def read_pdf(data: bytes, name: str) -> Extracted:
             )
         texts = page_texts([page.extract_text() for page in reader.pages])
         title = reader.metadata.title if reader.metadata is not None else None
-    except QAError:
-        raise
+    except (QAError, MemoryError):
+        raise  # a MemoryError is over the limit `qa.ingest.converters.sandbox` names
     except DependencyError as exc:
         raise QAError(
             f"cannot decrypt {name} ({exc}); run `pip install 'pypdf[crypto]'` and retry"

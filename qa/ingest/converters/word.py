@@ -30,6 +30,8 @@ def read_docx(data: bytes, name: str) -> Extracted:
             else:
                 blocks.append(normalise_newlines(item.text).strip())
         title = document.core_properties.title
+    except MemoryError:
+        raise  # over the memory limit: `qa.ingest.converters.sandbox` says which
     except Exception as exc:  # python-docx raises zip, XML and key errors on damaged files
         raise QAError(
             f"{name} is not a readable Word .docx file ({type(exc).__name__}: {exc}); "
