@@ -14,11 +14,12 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from qa import Answer, Assistant, QAError, Turn
 from qa.ingest.converters import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from qa.serve.api_inputs import argument, turn_from_json, whole_number
-from qa.serve.collection import Added, Collection
+from qa.serve.collection import Added, Collection, Report
 from qa.serve.formatting import (
     answer_to_json,
     answer_to_markdown,
@@ -27,6 +28,7 @@ from qa.serve.formatting import (
     plain_markdown,
     plain_name,
 )
+from qa.serve.login import ClientAddress, LoginThrottle, password_check
 from qa.serve.options import (
     add_serve_options,
     cache_dir,
@@ -91,12 +93,15 @@ window.qaShowAnswer = () => setTimeout(() => {
 </script>"""
 READ_LINK = "(link) => window.qaSourceLink || link"
 SHOW_CITED = "() => window.qaShowCited()"
+ANSWERING_THREADS = int(os.environ.get("QA_ANSWERING_THREADS", "4"))
 SHOW_ANSWER = "() => { window.qaShowAnswer(); window.qaShowCited(); }"
 
 
-def build_app(collection: Collection) -> gr.Blocks:
+def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
     """The chat, source panel and document manager over `collection`, with named API
-    endpoints `ask`, `upload`, `list` and `remove`."""
+    endpoints `ask`, `upload`, `list` and `remove`. Uploaded files are deleted once read
+    (`Collection.add_uploads`); `keep_uploads` keeps the originals of the documents indexed
+    beside the store, until they are removed."""
 
     def respond(
         question: str,
@@ -128,7 +133,9 @@ def build_app(collection: Collection) -> gr.Blocks:
     ) -> tuple[Any, ...]:
         if not paths:
             return (None, "Choose one or more files to add.", *_documents_view(collection))
-        added = collection.add_files(_named(paths), lambda done, what: progress(done, desc=what))
+        added = _upload(
+            collection, paths, keep_uploads, lambda done, what: progress(done, desc=what)
+        )
         return (None, _upload_message(added), *_documents_view(collection))
 
     def remove_choice(doc_id: str | None) -> tuple[Any, ...]:
@@ -237,11 +244,15 @@ def build_app(collection: Collection) -> gr.Blocks:
         drop.click(remove_choice, choice, [status, *views], api_visibility="private")
         # Each page load shows the collection as it is now, not as it was at start-up.
         demo.load(lambda: _documents_view(collection), None, views, api_visibility="private")
-        _api(collection)
+        _api(collection, keep_uploads)
+    # Several questions are answered at once (the default would answer one at a time): on
+    # 2 cores, 20 users asking without pause get about a quarter more answers a second and
+    # a shorter wait (README "Serving many users").
+    demo.queue(default_concurrency_limit=ANSWERING_THREADS)
     return demo
 
 
-def _api(collection: Collection) -> None:
+def _api(collection: Collection, keep_uploads: bool) -> None:
     """The named endpoints for `gradio_client`, on hidden components."""
 
     def ask(question: Any, k: Any = None, mode: Any = None, previous: Any = None) -> dict[str, Any]:
@@ -267,7 +278,7 @@ def _api(collection: Collection) -> None:
     def upload(paths: list[str] | None) -> dict[str, Any]:
         """Add files to the collection; returns the documents added, the files skipped and
         the added files with almost no text."""
-        added = collection.add_files(_named(paths or []))
+        added = _upload(collection, paths or [], keep_uploads)
         return {
             "added": [document_to_json(d, collection.assistant.corpus) for d in added.documents],
             "skipped": [{"file": name, "reason": reason} for name, reason in added.skipped],
@@ -312,9 +323,15 @@ def _ask(
         raise gr.Error(str(exc)) from exc
 
 
-def _named(paths: list[str]) -> list[tuple[Path, str]]:
-    """Uploaded files with the names citations show: Gradio keeps each upload's own name."""
-    return [(Path(p), Path(p).name) for p in paths]
+def _upload(
+    collection: Collection, paths: list[str], keep: bool, report: Report | None = None
+) -> Added:
+    """Index uploaded files under the names citations show (Gradio keeps each upload's own
+    name), then delete them or, with `keep`, keep the indexed ones beside the store."""
+    try:
+        return collection.add_uploads([(Path(p), Path(p).name) for p in paths], report, keep)
+    except QAError as exc:
+        raise gr.Error(str(exc)) from exc
 
 
 def _source(collection: Collection, link: str) -> str:
@@ -380,10 +397,12 @@ def serve(
     host: str = "127.0.0.1",
     port: int | None = None,
     auth: tuple[str, str] | None = None,
+    keep_uploads: bool = False,
 ) -> None:
     """Open the collection in `store` (default `default_store()`; created with the bundled
     sample article when it does not exist yet) and serve the chat on `host:port`, behind a
-    login page when `auth` is given."""
+    login page when `auth` is given (failed logins slowed down, `login_options`), keeping
+    uploaded originals when `keep_uploads`."""
     if port is None:
         variable = os.environ.get("GRADIO_SERVER_PORT", "7860")
         if not variable.isdigit():
@@ -393,8 +412,8 @@ def serve(
     collection = Collection.open(store or default_store(), lambda: Assistant.sample(cache_dir()))
     _ = collection.assistant.reader  # load the reader now rather than on the first question
     try:
-        build_app(collection).launch(
-            **launch_options(), server_name=host, server_port=port, auth=auth
+        build_app(collection, keep_uploads).launch(
+            **launch_options(), **login_options(auth), server_name=host, server_port=port
         )
     except OSError:
         check_port(host, port)  # taken while the collection loaded: say so in one line
@@ -406,14 +425,39 @@ def launch_options() -> dict[str, Any]:
     return {"css": CSS, "head": HEAD, "max_file_size": MAX_FILE_BYTES}
 
 
+def login_options(
+    auth: tuple[str, str] | None, throttle: LoginThrottle | None = None
+) -> dict[str, Any]:
+    """What `launch()` needs for a login page over the one login `auth` (nothing for None):
+    the check, which slows failed logins down per user name and client address
+    (`qa.serve.login`, with `throttle`), the login page's note on it, and the middleware that
+    tells the check the client's address (Gradio calls it with the user name and password
+    only)."""
+    if auth is None:
+        return {}
+    throttle = throttle or LoginThrottle()
+    policy = throttle.policy
+    return {
+        "auth": password_check(*auth, throttle),
+        "auth_message": (
+            f"After {policy.free_failures} wrong passwords, logins for that user name or from "
+            f"that address are refused for {policy.first_delay:g} s, twice as long after each "
+            f"further one (up to {policy.max_delay:g} s). If the right password is refused, "
+            f"wait {policy.max_delay:g} s and log in again."
+        ),
+        "app_kwargs": {"middleware": [Middleware(ClientAddress)]},
+    }
+
+
 def main() -> None:
-    """`python app.py [--store DIR] [--host H] [--port P] [--auth USER:PASSWORD]`."""
+    """`python app.py [--store DIR] [--host H] [--port P] [--auth USER:PASSWORD]
+    [--keep-uploads]`."""
     parser = argparse.ArgumentParser(description="Chat with cited answers from your documents.")
     add_serve_options(parser)
     args = parser.parse_args()
     configure_logging(verbose=True)
     try:
-        serve(args.store, args.host, args.port, parse_auth(args.auth))
+        serve(args.store, args.host, args.port, parse_auth(args.auth), args.keep_uploads)
     except QAError as exc:  # one line, as the `qa` command prints its errors
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -1,13 +1,18 @@
 """The app's inputs from outside: `/ask` through gradio_client with arguments left out, None
-or of the wrong type, and `python app.py` started wrongly (a busy port, a malformed login)."""
+or of the wrong type, uploaded files (deleted once read, or kept with --keep-uploads until
+their document is removed), and `python app.py` started wrongly (a busy port, a malformed
+login)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +140,105 @@ def test_app_start_up_errors_are_one_line(
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith(message), err
     assert not (tmp_path / "store").exists()
+
+
+FESTIVAL = (
+    "# Harbor Lights\n\nThe Harbor Lights Festival was founded in 1987 by the fishermen's guild "
+    "of Port Ellery. It is held every August on the old quay.\n"
+)
+RIVER = "# River Notes\n\nThe iron bridge over the Ellery river was built in 1901.\n"
+
+
+@contextmanager
+def _serving(collection: Any, keep_uploads: bool) -> Iterator[Any]:
+    from gradio_client import Client
+
+    from app import build_app
+
+    port = free_port()
+    demo = build_app(collection, keep_uploads)
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    finally:
+        demo.close()
+
+
+def _uploads(tmp_path: Path, **texts: str | bytes) -> dict[str, Path]:
+    """Files with names no other test uses, so Gradio's upload folder can be searched."""
+    folder = tmp_path / "mine"
+    folder.mkdir(exist_ok=True)
+    made = {}
+    for key, text in texts.items():
+        path = folder / f"{key}-{uuid.uuid4().hex}.{'txt' if isinstance(text, bytes) else 'md'}"
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+        made[key] = path
+    return made
+
+
+def _left_in_gradio(*paths: Path) -> list[Path]:
+    from gradio.utils import get_upload_folder
+
+    return [p for path in paths for p in Path(get_upload_folder()).rglob(path.name)]
+
+
+@pytest.mark.slow
+def test_an_upload_leaves_no_copy_of_the_original(sample_assistant, tmp_path) -> None:  # noqa: ANN001
+    from gradio_client import handle_file
+
+    from qa.serve.collection import Collection
+
+    files = _uploads(tmp_path, festival=FESTIVAL, binary=b"\x00\x01\x02 not text" * 50)
+    collection = Collection(tmp_path / "store", sample_assistant)
+    with _serving(collection, keep_uploads=False) as client:
+        added = client.predict([handle_file(str(p)) for p in files.values()], api_name="/upload")
+        assert [d["title"] for d in added["added"]] == ["Harbor Lights"]
+        assert [s["file"] for s in added["skipped"]] == [files["binary"].name]
+        assert not _left_in_gradio(*files.values())  # indexed or refused: deleted either way
+    assert not collection.originals.exists()
+    beside = [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")]
+    assert sorted(beside) == ["mine", "store"]  # nothing kept beside the store
+    assert all(p.exists() for p in files.values())  # the user's own files are theirs
+
+
+@pytest.mark.slow
+def test_kept_uploads_stay_beside_the_store_until_their_document_is_removed(
+    sample_assistant,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    from gradio_client import handle_file
+
+    from qa.serve.collection import Collection, remove_documents
+
+    files = _uploads(tmp_path, festival=FESTIVAL, river=RIVER, binary=b"\x00\x01" * 100)
+    collection = Collection(tmp_path / "store", sample_assistant)
+    with _serving(collection, keep_uploads=True) as client:
+        added = client.predict([handle_file(str(p)) for p in files.values()], api_name="/upload")
+        ids = {d["title"]: d["doc_id"] for d in added["added"]}
+        festival = collection.originals / ids["Harbor Lights"] / files["festival"].name
+        river = collection.originals / ids["River Notes"] / files["river"].name
+        assert festival.read_text() == FESTIVAL and river.read_text() == RIVER
+        kept = sorted(p for p in collection.originals.rglob("*") if p.is_file())
+        assert kept == sorted([festival, river])  # not the refused file
+        assert not _left_in_gradio(*files.values())  # moved, not copied
+        client.predict(ids["Harbor Lights"], api_name="/remove")  # as the Documents tab does
+        assert not festival.parent.exists() and river.exists()
+    embedder = sample_assistant.retriever.embedder
+    remove_documents(tmp_path / "store", [ids["River Notes"]], embedder)  # `qa docs remove`
+    assert list(collection.originals.iterdir()) == []
+
+
+def test_keep_uploads_reaches_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import app
+    from qa.serve.options import add_serve_options, serve_argv
+
+    parser = argparse.ArgumentParser()
+    add_serve_options(parser)
+    assert "--keep-uploads" in serve_argv(parser.parse_args(["--keep-uploads"]))
+    assert "--keep-uploads" not in serve_argv(parser.parse_args([]))
+    served: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(app, "serve", lambda *args: served.append(args))
+    monkeypatch.delenv("QA_AUTH", raising=False)
+    monkeypatch.setattr(sys, "argv", ["app.py", "--store", str(tmp_path), "--keep-uploads"])
+    app.main()
+    assert served == [(tmp_path, "127.0.0.1", None, None, True)]

@@ -49,7 +49,7 @@ def read_files(
 ) -> Ingested:
     """Read `files`, given as `(path, name citations show)`, skipping the ones that cannot be
     read and the ones whose text `known` (by document id) or an earlier file already has."""
-    return gathered(((name, _read(path, name, progress)) for path, name in files), known)
+    return gathered(((name, read_one(path, name, progress)) for path, name in files), known)
 
 
 def gathered(
@@ -84,7 +84,8 @@ def gathered(
     return Ingested(tuple(documents), tuple(skipped), tuple(near_empty))
 
 
-def _read(path: Path, name: str, progress: Progress) -> Document | QAError:
+def read_one(path: Path, name: str, progress: Progress = quiet) -> Document | QAError:
+    """The document in `path`, citing it as `name`, or why it cannot be read."""
     try:
         return read_file(path, source=name, progress=progress)
     except QAError as exc:

@@ -4,7 +4,11 @@ from the last complete state while a change is being made."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import shutil
+import stat
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +19,7 @@ from qa.assistant import Assistant
 from qa.errors import DamagedStoreError, QAError
 from qa.index.locks import writing
 from qa.index.store import holds_store, read_manifest, store_generation
-from qa.ingest.files import read_files
+from qa.ingest.files import gathered, read_one
 from qa.progress import Progress
 from qa.types import Document
 
@@ -48,6 +52,8 @@ class Added:
     documents: tuple[Document, ...]
     skipped: tuple[tuple[str, str], ...]
     near_empty: tuple[str, ...] = ()
+    files: tuple[Path, ...] = ()
+    """The file each of `documents` was read from, in the same order."""
 
 
 @dataclass(frozen=True)
@@ -161,20 +167,58 @@ class Collection:
         Raises:
             QAError: The store was changed by another process into one that cannot be loaded.
         """
-        report = report or (lambda fraction, message: None)
         with self._lock, writing(self.folder):
-            current = self._latest()
-            report(0.0, f"reading {len(files)} file(s)")
-            paths = [(Path(path), name) for path, name in files]
-            ingested = read_files(paths, current.corpus.documents, _phases(report))
-            documents = ingested.documents
-            if documents:
-                updated = current.add_documents(documents, _phases(report))
-                report(0.9, "saving the collection")
-                self._commit(updated)
-            report(1.0, "done")
-            skipped = tuple((s.source, s.reason) for s in ingested.skipped)
-            return Added(documents, skipped, ingested.near_empty)
+            return self._add(files, report or (lambda fraction, message: None))
+
+    def add_uploads(
+        self, files: Sequence[tuple[Path, str]], report: Report | None = None, keep: bool = False
+    ) -> Added:
+        """`add_files` for files uploaded to the chat, which are deleted afterwards, whether
+        indexed, skipped or not read at all (and their folder when that is left empty: Gradio
+        keeps each upload in a folder of its own), so no original is left to download. With
+        `keep`, the original of each document indexed is moved to `originals/DOC_ID/` instead,
+        and deleted when the document is removed.
+
+        Raises:
+            QAError: As `add_files`; or, with `keep`, `originals` is a link or another user's.
+        """
+        try:
+            with self._lock, writing(self.folder):
+                if keep:
+                    _own_folder(self.originals)
+                added = self._add(files, report or (lambda fraction, message: None))
+                for path, document in zip(added.files, added.documents):
+                    if keep:
+                        _keep(path, self.originals / document.doc_id)
+        finally:
+            for path in dict.fromkeys(Path(path) for path, _ in files):
+                _delete_upload(path)
+        return added
+
+    @property
+    def originals(self) -> Path:
+        """Where uploaded originals are kept (`add_uploads(keep=True)`): `NAME.uploads` beside
+        the store."""
+        return originals_folder(self.folder)
+
+    def _add(self, files: Sequence[tuple[Path, str]], report: Report) -> Added:
+        """`add_files` under the locks."""
+        current = self._latest()
+        report(0.0, f"reading {len(files)} file(s)")
+        paths = [(Path(path), name) for path, name in files]
+        phases = _phases(report)
+        outcomes = [(name, read_one(path, name, phases)) for path, name in paths]
+        ingested = gathered(outcomes, current.corpus.documents)
+        origin = {id(read): path for (_, read), (path, _) in zip(outcomes, paths)}
+        documents = ingested.documents
+        if documents:
+            updated = current.add_documents(documents, phases)
+            report(0.9, "saving the collection")
+            self._commit(updated)
+        report(1.0, "done")
+        skipped = tuple((s.source, s.reason) for s in ingested.skipped)
+        files_read = tuple(origin[id(d)] for d in documents)
+        return Added(documents, skipped, ingested.near_empty, files_read)
 
     def remove(self, doc_id: str) -> Document:
         """Remove one document (nothing is re-embedded) and save; returns it.
@@ -188,6 +232,7 @@ class Collection:
             document = current.corpus.documents.get(doc_id)
             self._commit(current.remove_documents([doc_id]))
             assert document is not None  # remove_documents raised otherwise
+            forget_originals(self.folder, [doc_id])
             return document
 
     def _latest(self) -> Assistant:
@@ -265,7 +310,70 @@ def remove_documents(
     with writing(store):
         assistant = Assistant.load(store, embedder)
         assistant.remove_documents(wanted).save(store)  # raises on an unknown id
+        forget_originals(store, wanted)
     return [assistant.corpus.documents[d] for d in wanted]
+
+
+def originals_folder(store: str | Path) -> Path:
+    """Where the chat keeps uploaded originals (`qa serve --keep-uploads`): one folder per
+    document, `NAME.uploads/DOC_ID/`, beside the store folder `NAME`."""
+    store = Path(os.path.abspath(store))
+    return store.with_name(f"{store.name}.uploads")
+
+
+def forget_originals(store: str | Path, doc_ids: Sequence[str]) -> None:
+    """Delete the kept originals of the documents `doc_ids` (removed from `store`), if any."""
+    folder = originals_folder(store)
+    try:
+        _own_folder(folder, create=False)
+    except QAError as exc:
+        log.warning("%s", exc)
+        return
+    for doc_id in doc_ids:
+        kept = folder / doc_id
+        if doc_id in ("", ".", "..") or kept.parent != folder:
+            continue  # not a plain name: nothing was kept under it
+        if kept.is_symlink() or kept.is_file():
+            kept.unlink()
+        elif kept.is_dir():
+            shutil.rmtree(kept)
+
+
+def _own_folder(folder: Path, create: bool = True) -> None:
+    """Make sure `folder` is a real folder of this user's (created, private, when `create`
+    and it is missing), as the store's lock files are (`qa.index.locks`)."""
+    try:
+        info = folder.lstat()
+    except FileNotFoundError:
+        if create:
+            folder.mkdir(mode=0o700, parents=True)
+        return
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise QAError(
+            f"{folder} (where uploaded originals are kept) is not a folder of this user's; "
+            "remove it, or serve without --keep-uploads"
+        )
+
+
+def _keep(path: Path, folder: Path) -> None:
+    """Move the uploaded file `path` into `folder` (emptied first), under its own name."""
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.is_dir():
+        shutil.rmtree(folder)
+    folder.mkdir(mode=0o700)
+    shutil.move(path, folder / path.name)
+
+
+def _delete_upload(path: Path) -> None:
+    """Delete an uploaded file, and its folder when that is left empty."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not delete the uploaded file %s (%s); delete it by hand", path, exc)
+        return
+    with contextlib.suppress(OSError):  # not empty, or not ours to remove
+        path.parent.rmdir()
 
 
 def _rebuilt(folder: Path, embedder: Embedder | None) -> Assistant:

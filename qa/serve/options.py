@@ -11,6 +11,7 @@ import socket
 from pathlib import Path
 
 from qa.errors import QAError
+from qa.serve.login import LoginPolicy
 
 
 def cache_dir() -> Path:
@@ -42,6 +43,7 @@ def configure_logging(verbose: bool) -> None:
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
     """The options `python app.py` and `qa serve` share."""
+    slow = LoginPolicy()
     parser.add_argument(
         "--store",
         type=Path,
@@ -61,7 +63,17 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         "--auth",
         default=os.environ.get("QA_AUTH"),
         metavar="USER:PASSWORD",
-        help="require this login (default $QA_AUTH; the variable keeps it out of `ps`)",
+        help="require this login (default $QA_AUTH; the variable keeps it out of `ps`); after "
+        f"{slow.free_failures} wrong passwords, logins for that user name or from that address "
+        f"are refused for {slow.first_delay:g} s, doubling with each further one up to "
+        f"{slow.max_delay:g} s",
+    )
+    parser.add_argument(
+        "--keep-uploads",
+        action="store_true",
+        help="keep the original of each document uploaded in the chat, in NAME.uploads/ beside "
+        "the store folder NAME, until the document is removed (default: an uploaded file is "
+        "deleted once it is indexed or refused)",
     )
 
 
@@ -85,6 +97,8 @@ def serve_argv(args: argparse.Namespace) -> list[str]:
         argv += ["--store", str(args.store)]
     if args.port is not None:
         argv += ["--port", str(args.port)]
+    if args.keep_uploads:
+        argv.append("--keep-uploads")
     return argv
 
 
