@@ -7,9 +7,9 @@ the low-rank factors and the heads are trained (`scripts/train_reader.py`, on th
 train-part) and shipped in `qa/data/reader/` (about 1 MB); at load time the updates are merged
 into the base weights, so reading costs exactly one forward pass of the base model.
 
-The merged network is exported once to ONNX with 8-bit weights (cached beside the embedder's
-export, keyed by the weight files) and read with ONNX Runtime and `tokenizers`: answering loads
-neither torch nor transformers, which would take longer than the whole answer.
+The merged network is exported once to ONNX (cached beside the embedder's export, keyed by the
+weight files) and read with ONNX Runtime and `tokenizers`: answering loads neither torch nor
+transformers, which would take longer than the whole answer.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Reader:
             )
         config = ReaderConfig.from_json(json.loads(config_path.read_text(encoding="utf-8")))
         key = fingerprint(config_path, weights_path, resolve_model_path(config.base_model))
-        folder = cached_export("reader-int8", key, partial(_export, config, weights_path))
+        folder = cached_export("reader", key, partial(_export, config, weights_path))
         serialised = (folder / TOKENIZER_FILE).read_text(encoding="utf-8")
         # longest_first cuts the sentence alone while it is the longer of the pair (what the
         # reader was trained with) and the question too when even that is not enough.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,6 @@ from transformers import AutoModel, AutoTokenizer
 from embeddings.onnx import META_FILE, MODEL_FILE, TOKENIZER_FILE, export_graph
 from embeddings.sentence_transformer import resolve_model_path
 from qa.answer.reader_config import ReaderConfig, ReaderError
-
-FLOAT_MODEL_FILE = "model-float.onnx"  # the export before quantization, removed after it
 
 
 class ReaderNetwork(nn.Module):
@@ -134,15 +131,9 @@ def merge_adapter(
             layer.bias.copy_(torch.from_numpy(weights[f"{head}.bias"]))
 
 
-def export_reader(
-    config: ReaderConfig, weights_path: Path, folder: Path, quantized: bool = True
-) -> None:
+def export_reader(config: ReaderConfig, weights_path: Path, folder: Path) -> None:
     """Write the merged reader network as ONNX (input_ids, attention_mask and token_type_ids
-    in; start, end and answer logits out) with its tokenizer and config into `folder`.
-
-    `quantized`: its weights in 8 bits (ONNX Runtime's dynamic quantization, per channel,
-    reduced range), which reads twice as fast on a CPU for answerability within 0.05 of the
-    float network's (docs/quality.md, section 9)."""
+    in; start, end and answer logits out) with its tokenizer and config into `folder`."""
     network, tokenizer = build_network(config)
     merge_adapter(network, config, read_weights(weights_path))
     network.eval().requires_grad_(False)
@@ -159,22 +150,7 @@ def export_reader(
             "end": {0: "batch", 1: "tokens"},
             "answer": {0: "batch"},
         },
-        folder / (FLOAT_MODEL_FILE if quantized else MODEL_FILE),
+        folder / MODEL_FILE,
     )
-    if quantized:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        logging.disable(logging.WARNING)  # its advice to pre-process, on the root logger
-        try:
-            quantize_dynamic(
-                str(folder / FLOAT_MODEL_FILE),
-                str(folder / MODEL_FILE),
-                weight_type=QuantType.QInt8,
-                per_channel=True,
-                reduce_range=True,
-            )
-        finally:
-            logging.disable(logging.NOTSET)
-        (folder / FLOAT_MODEL_FILE).unlink()
     tokenizer.backend_tokenizer.save(str(folder / TOKENIZER_FILE))
     (folder / META_FILE).write_text(json.dumps(config.to_json()), encoding="utf-8")

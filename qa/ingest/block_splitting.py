@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from qa.ingest.blocks import Block, BlockKind
+from qa.ingest.blocks import Block, BlockKind, stripped
 from qa.ingest.splitting import PROGRESS_EVERY, Span, max_chars, split_block
 
 _RUNS = frozenset({BlockKind.LIST_ITEM, BlockKind.TABLE_ROW})
@@ -42,10 +42,11 @@ def split_structured(
 
 
 def _sentences(text: str, block: Block) -> list[Span]:
-    if block.kind is BlockKind.HEADING and block.end - block.start <= max_chars(
-        text, block.start, block.end
-    ):
-        return [Span(block.start, block.end)]
+    start, end = stripped(text, block.start, block.end)  # str.isspace() is the judge here
+    if start >= end:
+        return []
+    if block.kind is BlockKind.HEADING and end - start <= max_chars(text, start, end):
+        return [Span(start, end)]
     return split_block(text, block.start, block.end)
 
 

@@ -87,7 +87,7 @@ _PROSE_SIGN = re.compile(
 )
 _COLUMN_GAP = re.compile(r"\S(?: {3,}|\t)\S")
 # Not code by themselves: a link's query (?a=b), a man page's option (--width=COLS).
-_NO_CODE_SIGN = re.compile(r"\w+://\S+|(?<!\S)--?\w[\w-]*\[?=\S*")
+_NO_CODE_SIGN = re.compile(r"\b\w+://\S+|(?<!\S)--?\w[\w-]*\[?=\S*")  # \b: linear time
 _GAP = re.compile(r"(?<=\S)(?: {2,}|\t+)(?=\S)")
 
 

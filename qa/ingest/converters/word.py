@@ -34,7 +34,8 @@ def read_docx(data: bytes, name: str) -> Extracted:
         raise  # over the memory limit: `qa.ingest.converters.sandbox` says which
     except Exception as exc:  # python-docx raises zip, XML and key errors on damaged files
         raise QAError(
-            f"{name} is not a readable Word .docx file ({type(exc).__name__}: {exc}); "
+            f"{name} is not a readable Word .docx file ({type(exc).__name__}: "
+            f"{' '.join(str(exc).split())}); "
             "open it in Word and save it as .docx again (an old .doc must be saved as .docx)"
         ) from exc
     text = BLOCK_SEPARATOR.join(block for block in blocks if block)
