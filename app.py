@@ -245,9 +245,9 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
         # Each page load shows the collection as it is now, not as it was at start-up.
         demo.load(lambda: _documents_view(collection), None, views, api_visibility="private")
         _api(collection, keep_uploads)
-    # Several questions are answered at once (the default would answer one at a time): on
-    # 2 cores, 20 users asking without pause get about a quarter more answers a second and
-    # a shorter wait (README "Serving many users").
+    # Several questions are answered at once (Gradio's default answers one at a time), so a
+    # slow one does not hold up the rest; on 2 cores the throughput gain is small (18.4 ->
+    # 19.0 asks/s for 20 users: README, Development, load check).
     demo.queue(default_concurrency_limit=ANSWERING_THREADS)
     return demo
 
