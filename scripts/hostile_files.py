@@ -82,6 +82,11 @@ def pdf_bomb(path: Path, inflated: int = 2_000_000_000) -> None:
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    path.write_bytes(raw_pdf(objects))
+
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of these objects (numbered from 1, the first the catalog), with a right xref."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -94,7 +99,7 @@ def pdf_bomb(path: Path, inflated: int = 2_000_000_000) -> None:
         len(objects) + 1,
         xref,
     )
-    path.write_bytes(bytes(out))
+    return bytes(out)
 
 
 def nested_html(path: Path, depth: int = 200_000) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import docx
 from fpdf import FPDF
 
-from scripts.hostile_files import docx_bomb, nested_html, pdf_bomb
+from scripts.hostile_files import docx_bomb, nested_html, pdf_bomb, raw_pdf
 
 FORMATS = ("txt", "md", "html", "pdf", "docx")
 NAME_MAX = 255  # bytes in one file name (Linux: ext4, tmpfs, btrfs, xfs)
@@ -811,25 +811,8 @@ def _html_fixed() -> list[Case]:
     ]
 
 
-def _raw_pdf(objects: list[bytes]) -> bytes:
-    """A PDF of these objects (numbered from 1, the first the catalog), with a right xref."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
 def _pdf_page(content: bytes, kids: bytes = b"[3 0 R]", count: bytes = b"1") -> bytes:
-    return _raw_pdf(
+    return raw_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids " + kids + b" /Count " + count + b" >>",
@@ -862,7 +845,7 @@ def _pdf_fixed() -> list[Case]:
         Case(
             "pdf: 100,000 nested dictionaries",
             "dicts.pdf",
-            _raw_pdf([b"<< /Type /Catalog /Pages " + b"<< /A " * 100_000 + b">>"]),
+            raw_pdf([b"<< /Type /Catalog /Pages " + b"<< /A " * 100_000 + b">>"]),
         ),
         Case(
             "pdf: a 1 MB text operator",
