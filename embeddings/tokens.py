@@ -40,6 +40,27 @@ def by_length(encodings: Sequence[Any], batch_size: int) -> list[np.ndarray]:
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def by_padding(encodings: Sequence[Any], batch_size: int, waste: float = 0.2) -> list[np.ndarray]:
+    """Row numbers in batches of at most `batch_size`, shortest texts first, where padding
+    adds at most `waste` of a batch's tokens: a handful of pairs of mixed length read faster
+    as two or three batches than as one padded to the longest (the reader's 5 sentences: 20%
+    fewer tokens, same logits)."""
+    lengths = [len(e.ids) for e in encodings]
+    batches: list[list[int]] = []
+    tokens = 0
+    for row in np.argsort(lengths, kind="stable"):
+        batch = batches[-1] if batches else []
+        width = lengths[row]  # the longest so far: rows come shortest first
+        grown = tokens + width
+        if batch and len(batch) < batch_size and width * (len(batch) + 1) <= (1 + waste) * grown:
+            batch.append(int(row))
+            tokens = grown
+        else:
+            batches.append([int(row)])
+            tokens = width
+    return [np.array(b) for b in batches]
+
+
 @dataclass(frozen=True)
 class Batcher:
     """A model's fast tokenizer with what feeding the model needs: the input names it takes,

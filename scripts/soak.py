@@ -3,7 +3,8 @@
 Reproduce: `./dev.sh python scripts/soak.py --minutes 30 --plot soak.png`
 
 Starts `python app.py` on a fresh store (the sample article), then for `--minutes`:
-`--users` gradio_client users ask the sample questions without pause; one user uploads a
+`--users` users ask the sample questions without pause (over the REST API, or with
+`--client gradio_client`: scripts/load_check.py); one user uploads a
 small HTML page and removes it again every `--churn-seconds`; one hostile upload (a .docx
 that inflates to 3 GB, `scripts/hostile_files.py`) every `--hostile-seconds`. Every
 `--sample-seconds` it records the app's resident memory (its process and its children), the
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scripts.hostile_files import docx_bomb  # noqa: E402
-from scripts.load_check import QUESTIONS  # noqa: E402
+from scripts.load_check import CLIENTS, QUESTIONS  # noqa: E402
 
 PAGE = (
     "<html><head><title>Harbour festival</title></head><body><article><p>The harbour festival "
@@ -60,16 +61,14 @@ class Recorder:
         return taken
 
 
-def asker(url: str, number: int, stop: threading.Event, record: Recorder) -> None:
-    from gradio_client import Client
-
-    client = Client(url, verbose=False)
+def asker(url: str, number: int, client: str, stop: threading.Event, record: Recorder) -> None:
+    ask = CLIENTS[client](url).ask
     i = number
     while not stop.is_set():
         question = QUESTIONS[i % len(QUESTIONS)]
         started = time.perf_counter()
         try:
-            client.predict(question, api_name="/ask")
+            ask(question)
             record.add(time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001 - every failure counts
             record.add(time.perf_counter() - started, f"ask: {type(exc).__name__}: {exc}")
@@ -136,6 +135,7 @@ def main() -> None:
     parser.add_argument("--hostile-seconds", type=float, default=300.0)
     parser.add_argument("--sample-seconds", type=float, default=30.0)
     parser.add_argument("--port", type=int, default=7877)
+    parser.add_argument("--client", choices=sorted(CLIENTS), default="http", help="as load_check")
     parser.add_argument("--plot", type=Path)
     args = parser.parse_args()
 
@@ -153,7 +153,7 @@ def main() -> None:
         _wait_for(url)
         stop, record = threading.Event(), Recorder()
         threads = [
-            threading.Thread(target=asker, args=(url, n, stop, record), daemon=True)
+            threading.Thread(target=asker, args=(url, n, args.client, stop, record), daemon=True)
             for n in range(args.users)
         ]
         counts: dict[str, int] = {}

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.tokens import fast_tokenizer, padded
+from embeddings.tokens import by_padding, fast_tokenizer, padded
 from qa.answer.reader_config import (
     CONFIG_FILE,
     DEFAULT_READER_DIR,
@@ -118,19 +118,21 @@ class Reader:
 
     def _read_batch(self, questions: list[str], sentences: list[str]) -> list[Reading]:
         encodings = self.tokenizer.encode_batch(list(zip(questions, sentences)))
-        feed = padded(encodings, pad_id=0)
-        start_logits, end_logits, answer_logit = self.session.run(None, feed)
-        probabilities = 1 / (1 + np.exp(-answer_logit))
-        return [
-            _decode(
-                start_logits[i][: len(e.ids)],
-                end_logits[i][: len(e.ids)],
-                np.array([sid == 1 for sid in e.sequence_ids]),
-                np.array(e.offsets),
-                float(probabilities[i]),
-            )
-            for i, e in enumerate(encodings)
-        ]
+        readings: list[Reading | None] = [None] * len(encodings)
+        for rows in by_padding(encodings, len(encodings)):
+            feed = padded([encodings[i] for i in rows], pad_id=0)
+            start_logits, end_logits, answer_logit = self.session.run(None, feed)
+            probabilities = 1 / (1 + np.exp(-answer_logit))
+            for j, i in enumerate(rows):
+                e = encodings[i]
+                readings[i] = _decode(
+                    start_logits[j][: len(e.ids)],
+                    end_logits[j][: len(e.ids)],
+                    np.array([sid == 1 for sid in e.sequence_ids]),
+                    np.array(e.offsets),
+                    float(probabilities[j]),
+                )
+        return [r for r in readings if r is not None]
 
 
 def _export(config: ReaderConfig, weights_path: Path, folder: Path) -> None:
