@@ -3,7 +3,8 @@
 Reproduce: `./dev.sh python scripts/hostile_files.py [--keep DIR]`
 
 Makes, in a temporary folder: a .docx whose word/document.xml inflates to 3 GB (a 3 MB zip),
-a PDF whose one page stream inflates to 2 GB (a 2 MB file), and a deeply nested HTML page;
+a PDF whose one page stream inflates to 2 GB (a 2 MB file), a deeply nested HTML page and a
+50 MB text file of one line (base64);
 then runs `qa index FILE --store ...` on each in a fresh process and prints, per file, the
 wall time, that process's peak resident memory (its own, not the converting child's, which has
 its own capped budget) and the reason it was skipped or what was indexed. With
@@ -13,6 +14,7 @@ its own capped budget) and the reason it was skipped or what was indexed. With
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import subprocess
@@ -113,6 +115,11 @@ def nested_html(path: Path, depth: int = 200_000) -> None:
     )
 
 
+def encoded_line(path: Path, size: int = 50_000_000) -> None:
+    """A text file of one `size`-byte line of base64 (random bytes encoded)."""
+    path.write_bytes(base64.b64encode(os.urandom(size * 3 // 4)))
+
+
 def index_one(path: Path, store: Path) -> dict[str, object]:
     """`qa index path` in a child process: its wall time, peak RSS and what it said."""
     started = time.perf_counter()
@@ -145,7 +152,12 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="hostile-"))
     folder.mkdir(parents=True, exist_ok=True)
-    makers = {"bomb.docx": docx_bomb, "bomb.pdf": pdf_bomb, "nested.html": nested_html}
+    makers = {
+        "bomb.docx": docx_bomb,
+        "bomb.pdf": pdf_bomb,
+        "nested.html": nested_html,
+        "line.txt": encoded_line,
+    }
     for name, make in makers.items():
         if not (folder / name).exists():
             make(folder / name)

@@ -3,6 +3,7 @@ on the command line (or from the Python API), and that nothing already indexed i
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import tracemalloc
@@ -86,6 +87,19 @@ def test_empty_binary_and_near_empty_files_are_reported_and_the_rest_indexed(tmp
     assert "contains no text" in reasons["empty.txt"] and "contains no text" in reasons["blank.md"]
     assert "looks binary, not text" in reasons["photo.txt"]
     assert [Path(s).name for s in report.near_empty] == ["stub.txt"]
+
+
+def test_a_line_of_encoded_data_is_skipped_and_text_without_spaces_is_not(tmp_path) -> None:  # noqa: ANN001
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "blob.txt").write_bytes(base64.b64encode(bytes(range(256)) * 400))
+    (docs / "link.md").write_text(f"{GOOD} See https://example.org/{'a' * 250} for more.\n")
+    (docs / "chinese.txt").write_text("长江三角洲的产业链正在快速发展" * 100, encoding="utf-8")
+    report = _index([docs], tmp_path / "store")
+    assert report.added == 2, report.skipped
+    (skip,) = report.skipped
+    assert Path(skip["source"]).name == "blob.txt"
+    assert "reads as encoded data, not text: 100% of its 136,536 characters" in skip["reason"]
 
 
 def test_the_command_line_lists_what_it_skipped(tmp_path, capsys) -> None:  # noqa: ANN001

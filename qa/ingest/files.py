@@ -14,6 +14,7 @@ from pathlib import Path
 
 from qa.errors import QAError
 from qa.ingest.converters import SUPPORTED_SUFFIXES, read_file, unsupported_message
+from qa.ingest.language import encoded_reason
 from qa.progress import Progress, quiet
 from qa.types import Document
 
@@ -87,9 +88,11 @@ def gathered(
 def read_one(path: Path, name: str, progress: Progress = quiet) -> Document | QAError:
     """The document in `path`, citing it as `name`, or why it cannot be read."""
     try:
-        return read_file(path, source=name, progress=progress)
+        document = read_file(path, source=name, progress=progress)
     except QAError as exc:
         return exc
+    reason = encoded_reason(document.text)
+    return document if reason is None else QAError(f"{name} {reason}")
 
 
 def ingest(paths: Iterable[str | Path], progress: Progress = quiet) -> Ingested:

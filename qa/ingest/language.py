@@ -1,4 +1,4 @@
-"""Telling Chinese documents apart, to pick the pieces that read them."""
+"""Telling Chinese documents apart, to pick the pieces that read them, and text from encoded data."""
 
 from __future__ import annotations
 
@@ -26,3 +26,32 @@ def is_chinese(text: str) -> bool:
 def any_chinese(texts: Iterable[str]) -> bool:
     """Whether any of `texts` is Chinese (`is_chinese`)."""
     return any(is_chinese(text) for text in texts)
+
+
+# No language writes 200 printable ASCII characters without a space: a run that long is
+# base64, a hex dump, minified code or a long rule (CJK text, which has no spaces, is not ASCII).
+_ENCODED_RUN = re.compile(r"[!-~]{200,}")
+ENCODED_SHARE = 0.5
+ENCODED_MIN_CHARS = 100_000  # below this, a long link or two costs nothing worth refusing
+
+
+def encoded_share(text: str) -> float:
+    """The share of `text` in runs of 200 or more printable ASCII characters without a space."""
+    if not text:
+        return 0.0
+    return sum(m.end() - m.start() for m in _ENCODED_RUN.finditer(text)) / len(text)
+
+
+def encoded_reason(text: str) -> str | None:
+    """Why `text` is encoded data rather than text (at least `ENCODED_MIN_CHARS` long and
+    `ENCODED_SHARE` of it or more in runs `encoded_share` counts), or None: such a file would be cut into thousands of "sentences"
+    that no question matches, each embedded at the model's full length (a 50 MB line of base64:
+    50,762 of them, 13 minutes on 2 cores)."""
+    share = encoded_share(text) if len(text) >= ENCODED_MIN_CHARS else 0.0
+    if share < ENCODED_SHARE:
+        return None
+    return (
+        f"reads as encoded data, not text: {share:.0%} of its {len(text):,} characters are "
+        "in runs of 200 or more without a space (base64, a hex dump or minified code?); "
+        "convert it to text first"
+    )
