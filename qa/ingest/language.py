@@ -44,9 +44,9 @@ def encoded_share(text: str) -> float:
 
 def encoded_reason(text: str) -> str | None:
     """Why `text` is encoded data rather than text (at least `ENCODED_MIN_CHARS` long and
-    `ENCODED_SHARE` of it or more in runs `encoded_share` counts), or None: such a file would be cut into thousands of "sentences"
-    that no question matches, each embedded at the model's full length (a 50 MB line of base64:
-    50,762 of them, 13 minutes on 2 cores)."""
+    `ENCODED_SHARE` of it or more in runs `encoded_share` counts), or None. Such a file would
+    be cut into thousands of "sentences" that no question matches, each embedded at the
+    model's full length (a 50 MB line of base64: 50,762 of them, 13 minutes on 2 cores)."""
     share = encoded_share(text) if len(text) >= ENCODED_MIN_CHARS else 0.0
     if share < ENCODED_SHARE:
         return None
