@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import QAError
-from qa.ingest.converters import read_file
+from qa.ingest.converters import dispatch, read_file
 from qa.ingest.converters.common import Extracted
 from qa.ingest.converters.sandbox import Limits, convert_isolated
 from scripts.hostile_files import docx_bomb
@@ -76,6 +76,11 @@ def test_a_word_file_that_inflates_past_the_limit_is_skipped_with_the_setting(
     bomb = tmp_path / "bomb.docx"
     docx_bomb(bomb, inflated=300_000_000)
     assert bomb.stat().st_size < 1_000_000
+    # Refused from its zip directory, before anything is inflated...
+    with pytest.raises(QAError, match=r"bomb\.docx: its parts inflate to 300 MB \(word/document"):
+        read_file(bomb)
+    # ... and, where a directory lies about the sizes, by the child's memory limit.
+    monkeypatch.setattr(dispatch, "check_parts", lambda data, name, memory_mb: None)
     with pytest.raises(QAError, match=r"bomb\.docx: reading it needs more than 100 MB"):
         read_file(bomb)
 

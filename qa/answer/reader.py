@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from embeddings.tokens import by_padding, fast_tokenizer, padded
+from qa.answer.combining import Combiner
 from qa.answer.reader_config import (
     CONFIG_FILE,
     DEFAULT_READER_DIR,
@@ -34,6 +35,9 @@ from qa.answer.reader_config import (
 )
 
 MAX_ANSWER_TOKENS = 30
+BATCH_SIZE = 32
+READING_RUNS = 2
+"""Network runs at a time: one per core of the 2-core machine this was measured on."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,10 @@ class Reader:
         self.session = session
         self.tokenizer = tokenizer
         self.config = config
+        # Questions answered at once have their sentences read in shared runs (`Combiner`).
+        self._combined: Combiner[tuple[str, str], Reading] = Combiner(
+            self._read_pair_list, runs=READING_RUNS, max_items=BATCH_SIZE
+        )
 
     @classmethod
     def load(cls, directory: str | Path = DEFAULT_READER_DIR) -> Reader:
@@ -100,12 +108,16 @@ class Reader:
         tokenizer = fast_tokenizer(serialised, config.max_length)
         return cls(session(folder / MODEL_FILE), tokenizer, config)
 
-    def read(self, question: str, sentences: Sequence[str], batch_size: int = 32) -> list[Reading]:
-        """One Reading per sentence, in order."""
-        return self.read_pairs([question] * len(sentences), sentences, batch_size)
+    def read(self, question: str, sentences: Sequence[str]) -> list[Reading]:
+        """One Reading per sentence, in order; read together with the sentences of other
+        threads' questions waiting at the same time."""
+        return self._combined([(question, sentence) for sentence in sentences])
+
+    def _read_pair_list(self, pairs: list[tuple[str, str]]) -> list[Reading]:
+        return self.read_pairs([q for q, _ in pairs], [s for _, s in pairs])
 
     def read_pairs(
-        self, questions: Sequence[str], sentences: Sequence[str], batch_size: int = 32
+        self, questions: Sequence[str], sentences: Sequence[str], batch_size: int = BATCH_SIZE
     ) -> list[Reading]:
         """One Reading per (question, sentence) pair, for evaluation over many questions."""
         readings: list[Reading] = []

@@ -157,7 +157,10 @@ def check_read(paths: Sequence[str | Path], ingested: Ingested, change: Change) 
     """
     if change.read or change.kept_previous:
         return
-    reasons = "; ".join(f"{s.source}: {s.reason}" for s in ingested.skipped)
+    reasons = "; ".join(
+        s.reason if s.reason.startswith(s.source) else f"{s.source}: {s.reason}"
+        for s in ingested.skipped
+    )
     raise QAError(
         f"no documents could be read from {', '.join(map(str, paths))}"
         + (f" ({reasons})" if reasons else "")

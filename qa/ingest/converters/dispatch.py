@@ -14,7 +14,7 @@ from qa.ingest.converters.pdf import read_pdf
 from qa.ingest.converters.sandbox import Limits, ParserFailed, convert_isolated
 from qa.ingest.converters.text import read_text_file
 from qa.ingest.converters.web import read_html
-from qa.ingest.converters.word import read_docx
+from qa.ingest.converters.word import check_parts, read_docx
 from qa.ingest.documents import make_document
 from qa.progress import Progress, quiet
 from qa.types import Document
@@ -62,6 +62,8 @@ def read_file(
         _check_size(path, name, MAX_FILE_BYTES if max_bytes is None else max_bytes)
         data = _reading(name, path.read_bytes)
         limits = Limits.from_environment()
+        if suffix == ".docx":
+            check_parts(data, name, limits.memory_mb)
         extracted = _converted(name, suffix, lambda: convert_isolated(convert, data, name, limits))
     if not extracted.text or extracted.text.isspace():
         raise QAError(f"{name} contains no text; check that it is the file you meant to add")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,32 @@ from qa.ingest.converters.common import (
     Extracted,
     normalise_newlines,
 )
+from qa.ingest.converters.sandbox import MEMORY_VARIABLE
+
+
+def check_parts(data: bytes, name: str, memory_mb: int) -> None:
+    """Refuse a .docx whose parts, as its zip directory declares them, inflate to more than
+    `memory_mb` (the memory one file's conversion may use): a 3 MB file of a 3 GB document
+    part is refused at once, before a child process inflates it up to its limit. A directory
+    that lies is caught by that limit (`qa.ingest.converters.sandbox`).
+
+    Raises:
+        QAError: Too large when inflated, saying how to allow more.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return  # the converter says what is wrong with it
+    inflated = sum(part.file_size for part in parts)
+    if inflated > memory_mb * 1_000_000:
+        largest = max(parts, key=lambda part: part.file_size)
+        raise QAError(
+            f"{name}: its parts inflate to {inflated / 1e6:,.0f} MB ({largest.filename}: "
+            f"{largest.file_size / 1e6:,.0f} MB from {largest.compress_size / 1e6:,.1f} MB), "
+            f"more than the {memory_mb} MB reading one file may use; set "
+            f"{MEMORY_VARIABLE} to allow more"
+        )
 
 
 def read_docx(data: bytes, name: str) -> Extracted:
