@@ -420,9 +420,22 @@ def serve(
         raise
 
 
+SESSIONS = 1000
+"""Sessions (browser tabs, gradio_client clients, REST calls: each call of /gradio_api/call is
+one) whose state Gradio keeps, oldest forgotten first. Each holds a copy of the page's
+configuration, about 110 KB here: Gradio's default of 10,000 let the server grow by 1.1 GB
+under a REST client (+55 MB per 500 asks, scripts/soak.py)."""
+
+
 def launch_options() -> dict[str, Any]:
-    """What `launch()` needs for the citation links, highlighting and upload limit."""
-    return {"css": CSS, "head": HEAD, "max_file_size": MAX_FILE_BYTES}
+    """What `launch()` needs for the citation links, highlighting and upload limit, and the
+    number of sessions Gradio keeps in memory (`SESSIONS`)."""
+    return {
+        "css": CSS,
+        "head": HEAD,
+        "max_file_size": MAX_FILE_BYTES,
+        "state_session_capacity": SESSIONS,
+    }
 
 
 def login_options(

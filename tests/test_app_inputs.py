@@ -242,3 +242,25 @@ def test_keep_uploads_reaches_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setattr(sys, "argv", ["app.py", "--store", str(tmp_path), "--keep-uploads"])
     app.main()
     assert served == [(tmp_path, "127.0.0.1", None, None, True)]
+
+
+def test_the_server_keeps_a_bounded_number_of_sessions(sample_assistant, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Each REST call is a session of its own; Gradio's default would keep 10,000 of them."""
+    import httpx
+
+    import app
+    from qa.serve.collection import Collection
+
+    monkeypatch.setattr(app, "SESSIONS", 3)
+    demo = app.build_app(Collection(tmp_path / "store", sample_assistant))
+    port = free_port()
+    options = {**app.launch_options(), "server_name": "127.0.0.1", "server_port": port}
+    demo.launch(**options, prevent_thread_lock=True, quiet=True)
+    try:
+        for _ in range(6):
+            url = f"http://127.0.0.1:{port}/gradio_api/call/ask"
+            event = httpx.post(url, json={"data": [QUESTION, None, None, None]}).json()["event_id"]
+            assert DIRECTORS in httpx.get(f"{url}/{event}", timeout=60).text
+        assert 0 < len(demo.state_holder.session_data) <= 3
+    finally:
+        demo.close()
