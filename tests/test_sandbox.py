@@ -95,3 +95,29 @@ def test_limits_come_from_the_environment_and_bad_values_say_how_to_fix(
     monkeypatch.setenv("QA_CONVERT_SECONDS", "soon")
     with pytest.raises(QAError, match="must be numbers.*unset them"):
         Limits.from_environment()
+
+
+def test_a_script_without_a_main_guard_runs_once_and_reads_its_page(tmp_path: Path) -> None:
+    """multiprocessing would run the caller's script again in each converting child."""
+    import subprocess
+    import sys
+
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>The harbour festival was founded in 1987.</p></body></html>")
+    script = tmp_path / "notes.py"
+    script.write_text(
+        "from qa.ingest.converters import read_file\n"
+        "print('TOP LEVEL')\n"
+        f"print(read_file(__import__('pathlib').Path({str(page)!r})).text)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["TOP LEVEL", "The harbour festival was founded in 1987."]

@@ -21,7 +21,8 @@ import resource
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
+from multiprocessing import spawn
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -39,6 +40,9 @@ _PRELOAD = [
     "trafilatura",
     "docx",
 ]
+
+
+CHILD_NAME = "qa-convert"  # the converting children's process name
 
 
 class ParserFailed(Exception):  # noqa: N818 - said as "its parser failed: ..."
@@ -82,7 +86,10 @@ def convert_isolated(
         return convert(data, name)
     receiver, sender = _context().Pipe(duplex=False)
     child = _context().Process(
-        target=_child, args=(sender, convert, data, name, limits.memory_mb), daemon=True
+        target=_child,
+        args=(sender, convert, data, name, limits.memory_mb),
+        name=CHILD_NAME,
+        daemon=True,
     )
     child.start()
     sender.close()
@@ -120,11 +127,26 @@ def convert_isolated(
 
 @cache
 def _context() -> Any:  # noqa: ANN401 - a multiprocessing context
+    spawn.get_preparation_data = partial(_without_main, spawn.get_preparation_data)
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     return context
+
+
+def _without_main(preparation: Callable[[str], dict[str, Any]], name: str) -> dict[str, Any]:
+    """multiprocessing's preparation data for a new process named `name`, without the
+    caller's main module when it is one of ours. multiprocessing runs the main script again in
+    each child it starts this way; a user's script without `if __name__ == "__main__":` would
+    then run whole in every converting child and fail there ("An attempt has been made to
+    start a new process before the current process has finished its bootstrapping phase").
+    The child runs qa's own functions only, so it needs no part of the caller's script."""
+    data = preparation(name)
+    if name == CHILD_NAME:
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
 
 
 def _child(
