@@ -215,3 +215,16 @@ def test_loading_never_sees_a_store_between_the_swap_renames(tmp_path, fake_embe
         loads += 1
     writer.join()
     assert loads > 40 and errors == []
+
+
+def test_an_upload_longer_than_the_limit_is_skipped_saying_to_use_qa_index(
+    collection, embedder, tmp_path  # noqa: ANN001
+) -> None:
+    files = _files(tmp_path, second=SECOND, long=SECOND + " It is long." * 10)
+    added = collection.add_uploads(files, max_chars=len(SECOND) + 10)
+    assert [d.source for d in added.documents] == ["second.txt"]
+    ((name, reason),) = added.skipped
+    assert name == "long.txt" and reason.startswith("long.txt holds 202 characters of text, more than one upload may (92,")
+    assert "QA_UPLOAD_MAX_CHARS" in reason and "`qa index FILE --store STORE`" in reason
+    assert embedder.embedded == 3 + 3  # nothing of the long file
+    assert not any(path.exists() for path, _ in files)  # uploads are deleted either way

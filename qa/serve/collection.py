@@ -171,13 +171,18 @@ class Collection:
             return self._add(files, report or (lambda fraction, message: None))
 
     def add_uploads(
-        self, files: Sequence[tuple[Path, str]], report: Report | None = None, keep: bool = False
+        self,
+        files: Sequence[tuple[Path, str]],
+        report: Report | None = None,
+        keep: bool = False,
+        max_chars: int | None = None,
     ) -> Added:
         """`add_files` for files uploaded to the chat, which are deleted afterwards, whether
         indexed, skipped or not read at all (and their folder when that is left empty: Gradio
         keeps each upload in a folder of its own), so no original is left to download. With
         `keep`, the original of each document indexed is moved to `originals/DOC_ID/` instead,
-        and deleted when the document is removed.
+        and deleted when the document is removed. A file whose text is longer than
+        `max_chars` is skipped, saying to index it with `qa index`.
 
         Raises:
             QAError: As `add_files`; or, with `keep`, `originals` is a link or another user's.
@@ -186,7 +191,7 @@ class Collection:
             with self._lock, writing(self.folder):
                 if keep:
                     _own_folder(self.originals)
-                added = self._add(files, report or (lambda fraction, message: None))
+                added = self._add(files, report or (lambda fraction, message: None), max_chars)
                 for path, document in zip(added.files, added.documents):
                     if keep:
                         _keep(path, self.originals / document.doc_id)
@@ -201,13 +206,17 @@ class Collection:
         the store."""
         return originals_folder(self.folder)
 
-    def _add(self, files: Sequence[tuple[Path, str]], report: Report) -> Added:
-        """`add_files` under the locks."""
+    def _add(
+        self, files: Sequence[tuple[Path, str]], report: Report, max_chars: int | None = None
+    ) -> Added:
+        """`add_files` under the locks (files longer than `max_chars` skipped)."""
         current = self._latest()
         report(0.0, f"reading {len(files)} file(s)")
         paths = [(Path(path), name) for path, name in files]
         phases = _phases(report)
-        outcomes = [(name, read_one(path, name, phases)) for path, name in paths]
+        outcomes = [
+            (name, _within(read_one(path, name, phases), max_chars)) for path, name in paths
+        ]
         ingested = gathered(outcomes, current.corpus.documents)
         origin = {id(read): path for (_, read), (path, _) in zip(outcomes, paths)}
         documents = ingested.documents
@@ -292,6 +301,18 @@ class Collection:
         current = self._snapshot.assistant
         same = read_manifest(self.folder).get("embedder") == current.settings.embedder
         return Assistant.load(self.folder, current.retriever.embedder if same else None)
+
+
+def _within(read: Document | QAError, max_chars: int | None) -> Document | QAError:
+    """`read`, or why its text is too long for one upload."""
+    if max_chars is None or isinstance(read, QAError) or len(read.text) <= max_chars:
+        return read
+    return QAError(
+        f"{read.source} holds {len(read.text):,} characters of text, more than one upload may "
+        f"({max_chars:,}, QA_UPLOAD_MAX_CHARS; embedding them would keep the chat busy for "
+        "minutes); index it with `qa index FILE --store STORE`, which shows its progress, or "
+        "start the chat with a larger QA_UPLOAD_MAX_CHARS"
+    )
 
 
 def remove_documents(
