@@ -94,8 +94,8 @@ window.qaShowAnswer = () => setTimeout(() => {
 READ_LINK = "(link) => window.qaSourceLink || link"
 SHOW_CITED = "() => window.qaShowCited()"
 ANSWERING_THREADS = int(os.environ.get("QA_ANSWERING_THREADS", "4"))
-# Text one upload may hold: 2 MB of prose took 33 s to index on 2 cores, its peak memory +1.0 GB
-# (3.9 MB: 189 s); larger files go through `qa index`, which shows its progress.
+# Text one upload may hold: 2 MB of prose is indexed in 27 s on 2 cores, peak memory +1.0 GB
+# (scripts/upload_size_check.py; 3.9 MB took 189 s); larger files go through `qa index`.
 UPLOAD_MAX_CHARS = int(os.environ.get("QA_UPLOAD_MAX_CHARS", "2000000"))
 SHOW_ANSWER = "() => { window.qaShowAnswer(); window.qaShowCited(); }"
 
