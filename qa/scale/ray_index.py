@@ -27,8 +27,7 @@ from qa.assistant import Assistant
 from qa.errors import QAError
 from qa.index.corpus import Corpus, DocumentSplit, split_document
 from qa.index.embedding import indexed_text
-from qa.ingest.converters import read_file
-from qa.ingest.files import Ingested, files_in, gathered
+from qa.ingest.files import Ingested, files_in, gathered, read_one
 from qa.progress import Progress
 from qa.scale.ray_checkpoint import EmbeddingCheckpoint
 from qa.scale.ray_cluster import RayCluster, connected
@@ -157,10 +156,9 @@ def _read_and_split(item: dict[str, Any]) -> dict[str, Any]:
     row = {**item, "absent": not path.exists(), "error": ""}
     if row["absent"]:
         return {**row, **_document_fields(None)}
-    try:
-        document = read_file(path, source=item["path"])
-    except QAError as exc:
-        return {**row, "error": str(exc), **_document_fields(None)}
+    document = read_one(path, item["path"])  # as `qa index` reads, encoded data refused too
+    if isinstance(document, QAError):
+        return {**row, "error": str(document), **_document_fields(None)}
     split = split_document(document)
     return {
         **row,
