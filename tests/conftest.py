@@ -40,6 +40,17 @@ class FakeEmbedder:
         return normalize_rows(matrix)
 
 
+def write_pages(pdf, pages: Sequence[str], path: Path) -> Path:  # noqa: ANN001 - an fpdf.FPDF
+    """Write `pages` of body text (12 pt Helvetica, one page each) with `pdf`, whose header
+    and footer are its own, to `path`."""
+    for body in pages:
+        pdf.add_page()
+        pdf.set_font("helvetica", size=12)
+        pdf.multi_cell(0, 8, body)
+    pdf.output(str(path))
+    return path
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on, for starting the app in a test."""
     with socket.socket() as s:

@@ -19,6 +19,7 @@ from qa.ingest.converters import SUPPORTED_SUFFIXES, join_pages, read_file, unwr
 from qa.ingest.converters.pdf import page_texts
 from qa.ingest.files import ingest, read_documents
 from qa.types import Document
+from tests.conftest import write_pages
 
 CHINESE = (
     "长江三角洲的产业链\n\n"
@@ -284,13 +285,7 @@ BODIES = [
 
 
 def test_read_pdf_drops_running_headers_footers_and_page_numbers(tmp_path: Path) -> None:
-    pdf = RunningReport()
-    for body in BODIES:
-        pdf.add_page()
-        pdf.set_font("helvetica", size=12)
-        pdf.multi_cell(0, 8, body)
-    pdf.output(str(tmp_path / "running.pdf"))
-    doc = read_file(tmp_path / "running.pdf")
+    doc = read_file(write_pages(RunningReport(), BODIES, tmp_path / "running.pdf"))
     for furniture in ("Annual Report", "Confidential", "Page ", " of 4"):
         assert furniture not in doc.text
     sentences = sentence_texts(doc)

@@ -19,6 +19,7 @@ from qa.ingest.converters import read_file
 from qa.ingest.documents import make_document
 from qa.settings import Settings
 from qa.types import Document
+from tests.conftest import write_pages
 
 
 @pytest.fixture(params=[False, True], ids=["retrieval", "reader"])
@@ -207,13 +208,7 @@ def test_a_pdf_loses_its_running_header_and_page_numbers_and_cites_page_two(
     fake_embedder,  # noqa: ANN001
     reading: Settings,
 ) -> None:
-    pdf = HarbourReport()
-    for body in PDF_PAGES:
-        pdf.add_page()
-        pdf.set_font("helvetica", size=12)
-        pdf.multi_cell(0, 8, body)
-    pdf.output(str(tmp_path / "report.pdf"))
-    doc = read_file(tmp_path / "report.pdf")
+    doc = read_file(write_pages(HarbourReport(), PDF_PAGES, tmp_path / "report.pdf"))
     assert len(doc.pages) == 3
     corpus = Corpus.build([doc])
     texts = exact_texts(corpus, doc)
