@@ -249,8 +249,8 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
         demo.load(lambda: _documents_view(collection), None, views, api_visibility="private")
         _api(collection, keep_uploads)
     # Several questions are answered at once (Gradio's default answers one at a time), so a
-    # slow one does not hold up the rest, and the reader reads theirs in shared runs (in
-    # process on 2 cores: 25 answers/s one at a time, 34.6 four at a time; README, Development).
+    # slow one does not hold up the rest (in process on 2 cores: 31 answers/s one at a time,
+    # 37.5 four at a time; scripts/reading_check.py).
     demo.queue(default_concurrency_limit=ANSWERING_THREADS)
     return demo
 
