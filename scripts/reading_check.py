@@ -40,9 +40,14 @@ def one_batch(encodings: Sequence[object], batch_size: int) -> list[np.ndarray]:
     return [np.arange(len(encodings))]
 
 
-def alone(reader: Reader, question: str, sentences: Sequence[str]) -> list[Reading]:
+def alone(
+    reader: Reader,
+    question: str,
+    sentences: Sequence[str],
+    contexts: Sequence[str] | None = None,
+) -> list[Reading]:
     """`Reader.read` without shared runs: this question's sentences only."""
-    return reader.read_pairs([question] * len(sentences), sentences)
+    return reader.read_pairs(reader.first_segments(question, contexts, len(sentences)), sentences)
 
 
 def rate(assistant: Assistant, threads: int, asks: int) -> tuple[float, float]:

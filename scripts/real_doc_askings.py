@@ -55,7 +55,7 @@ def asking_features(
         kept = tuple(r for r in ranked.ranking if r.row not in removed)
         best = max(((r.evidence.dense_score or -1.0) for r in kept), default=-1.0)
         ranked = replace(ranked, ranking=kept, best_similarity=best)
-    read = read_ranking(reader, corpus, question, ranked, depth, weight)
+    read = read_ranking(reader, corpus, question, ranked, depth, weight, skipped=removed)
     passage = corpus.passage_text_of(read.ranking[0].row)
     for row in removed:
         passage = passage.replace(corpus.sentences[row].text, " ")

@@ -3,11 +3,16 @@
 Reproduce:  ./dev.sh python scripts/train_reader.py ../shared/data/squad/squad-v1.1-train-part.rebuilt.json.gz
 
 Every 6th article is held out (it is the slice the fusion weights and thresholds are tuned on);
-from the others, each question whose answer lies inside one sentence gives up to three examples:
+from the others, each question whose answer lies inside one sentence gives up to three
+examples (four with --context):
   * positive: (question, its gold sentence), with the answer's token span;
   * negative: (question, the other sentence of its article sharing most words with it).
   * near miss (most questions): the question rewritten so the gold sentence no longer answers
     it (scripts/near_misses.py), with the gold sentence, as a negative.
+With --context (the shipped reader, `ReaderConfig.context`), each sentence is read after the
+text it follows (`question_in_context`: the sentence before it in its paragraph, else the
+article's title), and the gold sentence's neighbour in its paragraph is a fourth example, a
+negative that shares the gold sentence's context but not its answer.
 Loss: cross-entropy of the start and end tokens (positives) + binary cross-entropy of the
 "answers it" head (both). Only LoRA factors and the heads train (seeded, single thread order),
 and they are written to qa/data/reader/ every 100 steps, so a stopped run leaves usable weights.
@@ -23,13 +28,20 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qa.answer.reader_config import CONFIG_FILE, DEFAULT_READER_DIR, WEIGHTS_FILE, ReaderConfig  # noqa: E402
+from qa.answer.reader_config import (  # noqa: E402
+    CONFIG_FILE,
+    DEFAULT_READER_DIR,
+    WEIGHTS_FILE,
+    ReaderConfig,
+    question_in_context,
+)
 from qa.answer.reader_network import (  # noqa: E402
     adapter_weights,
     add_adapters,
@@ -45,59 +57,109 @@ from scripts.near_misses import names, near_miss  # noqa: E402
 Example = tuple[str, str, tuple[int, int] | None]  # question, sentence, answer span in sentence
 
 
-def examples(data: dict, every: int, seed: int, near_misses: bool = True) -> list[list[Example]]:
+Sentence = tuple[int, Any, str]  # paragraph number, span in the paragraph, text
+
+
+def examples(
+    data: dict, every: int, seed: int, near_misses: bool = True, context: bool = False
+) -> list[list[Example]]:
     """Per question: the positive, the negative and, where one applies, a near miss (the
     question rewritten so the gold sentence no longer answers it, see near_misses.py),
-    from the articles outside the every-`every`th tuning slice."""
+    from the articles outside the every-`every`th tuning slice. With `context`, each
+    sentence is read after its context (`question_in_context`: the sentence before it in
+    its paragraph, else the article's title), and the gold sentence's neighbour in its
+    paragraph is a further negative (it shares the context, not the answer)."""
     rng = random.Random(seed)
     groups = []
     for number, article in enumerate(data["data"]):
         if number % every == 0:
             continue
-        sentences = []  # (paragraph, span, text)
+        sentences: list[Sentence] = []
         for p, paragraph in enumerate(article["paragraphs"]):
-            context = paragraph["context"]
-            sentences += [(p, s, context[s.start : s.end]) for s in split_sentences(context)]
-        words = [set(tokenize(text)) for _, _, text in sentences]
+            text = paragraph["context"]
+            sentences += [(p, s, text[s.start : s.end]) for s in split_sentences(text)]
+        title = article["title"].replace("_", " ")
+        follows = (
+            [
+                sentences[i - 1][2] if i and sentences[i - 1][0] == p else title
+                for i, (p, _, _) in enumerate(sentences)
+            ]
+            if context
+            else None
+        )
         article_names = list(dict.fromkeys(n for _, _, text in sentences for n in names(text)))
+        words = [set(tokenize(text)) for _, _, text in sentences]
         for p, paragraph in enumerate(article["paragraphs"]):
             for qa in paragraph["qas"]:
-                answer = qa["answers"][0]
-                start, end = answer["answer_start"], answer["answer_start"] + len(answer["text"])
-                gold = [
-                    i
-                    for i, (q, s, _) in enumerate(sentences)
-                    if q == p and s.start <= start and end <= s.end
-                ]
-                if not gold:
+                group = _question_group(qa, p, sentences, words, follows)
+                if group is None:
                     continue
-                g = gold[0]
-                _, span, text = sentences[g]
-                terms = set(tokenize(qa["question"]))
-                negative = max(
-                    (i for i in range(len(sentences)) if i != g),
-                    key=lambda i: (len(terms & words[i]), -i),
-                    default=None,
+                miss = (
+                    near_miss(qa["question"], group[0][1], article_names, rng)
+                    if near_misses
+                    else None
                 )
-                if negative is None:
-                    continue
-                group = [
-                    (qa["question"], text, (start - span.start, end - span.start)),
-                    (qa["question"], sentences[negative][2], None),
-                ]
-                miss = near_miss(qa["question"], text, article_names, rng) if near_misses else None
                 if miss is not None:
-                    group.append((miss, text, None))
+                    group.append((_asked(miss, group[0][0], qa["question"]), group[0][1], None))
                 groups.append(group)
     rng.shuffle(groups)
     return groups
+
+
+def _question_group(
+    qa: dict, p: int, sentences: list[Sentence], words: list[set[str]], follows: list[str] | None
+) -> list[Example] | None:
+    """The positive, the sentence sharing most words with the question (negative) and, when
+    reading with context, the gold sentence's neighbour in its paragraph (negative)."""
+    answer = qa["answers"][0]
+    start, end = answer["answer_start"], answer["answer_start"] + len(answer["text"])
+    g = next(
+        (i for i, (q, s, _) in enumerate(sentences) if q == p and s.start <= start <= end <= s.end),
+        None,
+    )
+    terms = set(tokenize(qa["question"]))
+    negative = max(
+        (i for i in range(len(sentences)) if i != g),
+        key=lambda i: (len(terms & words[i]), -i),
+        default=None,
+    )
+    if g is None or negative is None:
+        return None
+
+    def asked(i: int) -> str:
+        return question_in_context(qa["question"], follows[i]) if follows else qa["question"]
+
+    span = sentences[g][1]
+    group: list[Example] = [
+        (asked(g), sentences[g][2], (start - span.start, end - span.start)),
+        (asked(negative), sentences[negative][2], None),
+    ]
+    neighbour = next(
+        (
+            i
+            for i in (g - 1, g + 1)
+            if 0 <= i < len(sentences)
+            and sentences[i][0] == p
+            and i != negative
+            and answer["text"] not in sentences[i][2]
+        ),
+        None,
+    )
+    if follows and neighbour is not None:
+        group.append((asked(neighbour), sentences[neighbour][2], None))
+    return group
+
+
+def _asked(rewritten: str, positive: str, question: str) -> str:
+    """`rewritten` read as the positive was: after the same context, if any."""
+    return positive.replace(question, rewritten, 1)
 
 
 def encode(tokenizer, batch: list[Example], max_length: int):  # noqa: ANN001, ANN201
     encoded = tokenizer(
         [q for q, _, _ in batch],
         [s for _, s, _ in batch],
-        truncation="only_second",
+        truncation="longest_first",
         max_length=max_length,
         padding=True,
         return_offsets_mapping=True,
@@ -176,20 +238,27 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=60.0, help="stop early after this long")
     parser.add_argument("--every", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--context",
+        action="store_true",
+        help="read each sentence after the one before it (or its title): ReaderConfig.context",
+    )
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
     raw = args.train.read_bytes()
     data = json.loads(gzip.decompress(raw) if args.train.suffix == ".gz" else raw)
-    pairs = examples(data, args.every, args.seed, near_misses=not args.no_near_misses)
-    misses = sum(len(group) == 3 for group in pairs)
+    pairs = examples(
+        data, args.every, args.seed, near_misses=not args.no_near_misses, context=args.context
+    )
+    misses = sum(group[-1][1] == group[0][1] for group in pairs)
     print(
         f"{len(pairs)} questions with a one-sentence answer outside the tuning slice, "
         f"{misses} with a near miss",
         flush=True,
     )
 
-    config = ReaderConfig()
+    config = ReaderConfig(context=args.context)
     network, tokenizer = build_network(config)
     parameters = add_adapters(network, config)
     if args.init:
@@ -210,6 +279,7 @@ def main() -> None:
         "planned_steps": args.steps,
         "near_misses": not args.no_near_misses,
         "answer_weight": args.answer_weight,
+        "context": args.context,
     }
     earlier = earlier_runs(args.init)
     network.train()

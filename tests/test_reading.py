@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from qa.answer.reader import Reading, _decode
+from qa.answer.reader_config import ReaderConfig
 from qa.answer.reading import read_ranking
 from qa.index.corpus import Corpus
 from qa.ingest.documents import make_document
@@ -16,12 +17,16 @@ TEXT = "Alpha one. Beta two. Gamma three. Delta four."
 class StubReader:
     """Gives fixed probabilities by sentence text and marks each sentence's last word."""
 
+    config = ReaderConfig(context=True)
+
     def __init__(self, probabilities: dict[str, float]) -> None:
         self.probabilities = probabilities
         self.seen: list[str] = []
+        self.contexts: list[str] = []
 
-    def read(self, question: str, sentences: list[str]) -> list[Reading]:
+    def read(self, question: str, sentences: list[str], contexts: list[str]) -> list[Reading]:
         self.seen += sentences
+        self.contexts += contexts
         return [
             Reading(self.probabilities[s], (s.rindex(" ") + 1, len(s) - 1), 1.0) for s in sentences
         ]
@@ -40,6 +45,7 @@ def test_the_reader_reorders_only_the_sentences_it_read() -> None:
     reader = StubReader({"Alpha one.": 0.1, "Beta two.": 0.5, "Gamma three.": 0.9})
     read = read_ranking(reader, corpus, "q?", _retrieval(corpus), depth=3, weight=0.5)  # type: ignore[arg-type]
     assert reader.seen == ["Alpha one.", "Beta two.", "Gamma three."]
+    assert reader.contexts[1:] == ["Alpha one.", "Beta two."]  # each read after the one before
     assert [r.row for r in read.ranking] == [2, 1, 0, 3]
     assert [r.rank for r in read.ranking] == [1, 2, 3, 4]
     top = read.ranking[0]

@@ -3,9 +3,13 @@ under, what is embedded and indexed for it, and what a citation shows."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.answer.reader_config import CONTEXT_CHARS, question_in_context
 from qa.assistant import Assistant
 from qa.index.corpus import Corpus
-from qa.index.embedding import indexed_text, unwrapped
+from qa.index.embedding import indexed_text, unwrapped, unwrapped_with_offsets
 from qa.ingest.documents import make_document
 from qa.serve.formatting import answer_to_json, answer_to_text
 
@@ -68,6 +72,23 @@ def test_unwrapped_joins_typeset_hyphens_keeps_ascii_ones_and_drops_quote_marks(
     assert unwrapped("no wraps here") == "no wraps here"
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab1 -\n\t>\u2010\u00ad", max_size=40))
+def test_the_unwrapped_text_knows_where_each_character_came_from(text: str) -> None:
+    read, offsets = unwrapped_with_offsets(text)
+    assert read == unwrapped(text) and len(offsets) == len(read)
+    assert offsets == sorted(offsets) and len(set(offsets)) == len(offsets)
+    assert all(c == text[o] for c, o in zip(read, offsets) if c not in " -")
+
+
+def test_a_span_marked_in_the_unwrapped_text_is_cited_in_the_original() -> None:
+    text = "gzip uses Lem\u2010\n       pel-Ziv coding."
+    read, offsets = unwrapped_with_offsets(text)
+    a = read.index("Lempel-Ziv")
+    b = a + len("Lempel-Ziv")
+    assert text[offsets[a] : offsets[b - 1] + 1] == "Lem\u2010\n       pel-Ziv"
+
+
 def test_a_citation_shows_its_section(fake_embedder) -> None:  # noqa: ANN001
     assistant = Assistant.from_documents(
         [make_document(README, "guide.md")], embedder=fake_embedder
@@ -103,6 +124,18 @@ def test_a_numbered_faq_question_is_one_heading_sentence_that_opens_its_answers_
     assert corpus.sentences[question].passage == corpus.sentences[question + 1].passage
 
 
+def test_a_fragment_answer_is_one_sentence_with_the_sentence_after_it() -> None:
+    text = (
+        "1.1. Can I bring a bicycle?\n\nYes! Bicycles travel free.\n\n"
+        "1.2. Can I pay on board?\n\nNo. Tickets are sold at\npier four. Cash only.\n\n"
+        "- Yes.\n- No.\n"
+    )
+    texts = [s.text for s in Corpus.build([make_document(text, source="faq.txt")]).sentences]
+    assert "Yes! Bicycles travel free." in texts
+    assert "No. Tickets are sold at\npier four." in texts and "Cash only." in texts
+    assert texts[-2:] == ["- Yes.", "- No."]  # a list item stays its own sentence
+
+
 def test_list_items_and_table_rows_are_sentences_of_one_passage_never_joined() -> None:
     text = "Steps\n\n- install the ferry app\n- buy a ticket\n\n| pier | time |\n| 4 | 23:40 |\n"
     corpus = Corpus.build([make_document(text, source="steps.txt")])
@@ -132,3 +165,28 @@ def test_a_heading_a_question_finds_stands_for_the_first_sentence_under_it() -> 
     # the sentence under it ranks higher already: the heading is dropped, ranks renumbered
     kept = headings_as_context(corpus, ranking(answer, heading)).ranking
     assert [(r.row, r.rank) for r in kept] == [(answer, 1)]
+
+
+def test_the_reader_reads_a_sentence_after_the_one_before_it_or_its_heading() -> None:
+    corpus = Corpus.build(
+        [make_document(README, "guide.md"), make_document(FAQ, "faq.txt")]
+    )
+    after = corpus.context_of
+    assert after(_sentence(corpus, "The night ferry")) == "Night ferry"
+    assert after(_sentence(corpus, "A single ticket")) == "Prices"
+    assert after(_sentence(corpus, "Yes, bicycles")) == "1.1. Can I bring a bicycle?"
+    text = "The ferry is slow. It is also cheap.\n\nTickets are sold on board."
+    plain = Corpus.build([make_document(text, "notes.txt", title="Ferry notes")])
+    assert plain.context_of(_sentence(plain, "It is also")) == "The ferry is slow."
+    assert plain.context_of(_sentence(plain, "The ferry is slow")) == "Ferry notes"
+    assert plain.context_of(_sentence(plain, "Tickets are")) == "Ferry notes"
+    taken_out = frozenset({_sentence(plain, "The ferry is slow")})
+    assert plain.context_of(_sentence(plain, "It is also"), taken_out) == "Ferry notes"
+
+
+def test_a_question_is_read_with_the_start_of_its_context_cut_at_a_word() -> None:
+    assert question_in_context("Who?", "") == "Who?"
+    assert question_in_context("Who?", "Line one\n  wrapped") == "Who? [SEP] Line one wrapped"
+    long = question_in_context("Who?", "word " * 100)
+    assert long.startswith("Who? [SEP] word word")
+    assert len(long) <= len("Who? [SEP] ") + CONTEXT_CHARS and not long.endswith(" ")

@@ -259,6 +259,29 @@ def test_faq_questions_head_their_answers() -> None:
     ]
 
 
+STATED_FAQ = """4.4. Why does my ferry ticket show no seat?
+
+Seats are given at the gate.
+
+4.5. The ferry leaves without me and I know I was on time for
+boarding.
+
+Boarding closes ten minutes before departure.
+
+4.6. The ticket machine prints this:
+    ERROR 42: no paper
+Tell the crew, who will sell you a ticket on board.
+"""
+
+
+def test_numbered_faq_titles_that_state_rather_than_ask_head_their_answers() -> None:
+    assert headings(STATED_FAQ) == [
+        (2, "4.4. Why does my ferry ticket show no seat?"),
+        (2, "4.5. The ferry leaves without me and I know I was on time for boarding."),
+        (2, "4.6. The ticket machine prints this:"),
+    ]
+
+
 def test_numbered_list_items_are_not_section_titles() -> None:
     text = (
         "Contents\n\n    1. Overview\n    2. Building\n       2.1. On Linux\n\n"

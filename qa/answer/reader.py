@@ -32,6 +32,7 @@ from qa.answer.reader_config import (
     WEIGHTS_FILE,
     ReaderConfig,
     ReaderError,
+    question_in_context,
 )
 
 MAX_ANSWER_TOKENS = 30
@@ -108,10 +109,24 @@ class Reader:
         tokenizer = fast_tokenizer(serialised, config.max_length)
         return cls(session(folder / MODEL_FILE), tokenizer, config)
 
-    def read(self, question: str, sentences: Sequence[str]) -> list[Reading]:
+    def read(
+        self, question: str, sentences: Sequence[str], contexts: Sequence[str] | None = None
+    ) -> list[Reading]:
         """One Reading per sentence, in order; read together with the sentences of other
-        threads' questions waiting at the same time."""
-        return self._combined([(question, sentence) for sentence in sentences])
+        threads' questions waiting at the same time. A reader trained with context
+        (`ReaderConfig.context`) reads each sentence after its entry in `contexts`."""
+        return self._combined(
+            list(zip(self.first_segments(question, contexts, len(sentences)), sentences))
+        )
+
+    def first_segments(
+        self, question: str, contexts: Sequence[str] | None, count: int
+    ) -> list[str]:
+        """What is read before each of `count` sentences: the question, after which a reader
+        trained with context reads the sentence's context."""
+        if self.config.context and contexts is not None:
+            return [question_in_context(question, c) for c in contexts]
+        return [question] * count
 
     def _read_pair_list(self, pairs: list[tuple[str, str]]) -> list[Reading]:
         return self.read_pairs([q for q, _ in pairs], [s for _, s in pairs])

@@ -20,6 +20,7 @@ class ReaderConfig:
     rank: int = 16
     alpha: float = 32.0
     max_length: int = 128
+    context: bool = False
     targets: tuple[str, ...] = (
         "attention.self.query",
         "attention.self.key",
@@ -37,6 +38,24 @@ class ReaderConfig:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["targets"] = tuple(known.get("targets", cls.targets))
         return cls(**known)
+
+
+CONTEXT_CHARS = 200
+"""How much of a sentence's context (the sentence before it, or its heading) the reader sees."""
+
+
+def question_in_context(question: str, context: str) -> str:
+    """The first segment a context-reading reader is given: the question, then `[SEP]` and
+    the start of the text the sentence follows (the sentence before it in its passage, else
+    its heading or its document's title), so that "Use --trace-children=yes." can be read as
+    the answer to the question its heading or the sentence before it asked."""
+    context = " ".join(context.split())
+    if not context:
+        return question
+    if len(context) > CONTEXT_CHARS:
+        cut = context.rfind(" ", 0, CONTEXT_CHARS)
+        context = context[: cut if cut > 0 else CONTEXT_CHARS]
+    return f"{question} [SEP] {context}"
 
 
 class ReaderError(RuntimeError):

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from qa.answer.reader import Reader, log_odds
 from qa.index.corpus import Corpus
+from qa.index.embedding import unwrapped_with_offsets
 from qa.search.retrieval import Retrieval
 
 
@@ -17,6 +18,7 @@ def read_ranking(
     depth: int,
     weight: float,
     context: str = "",
+    skipped: frozenset[int] = frozenset(),
 ) -> Retrieval:
     """Read the top `depth` sentences; reorder them by `score + weight * logit(p)`, where p is
     the reader's probability that the sentence answers the question, and mark each one's
@@ -25,23 +27,28 @@ def read_ranking(
     A follow-up (`context` given) is read twice, as asked and with its context, and p is the
     mean: the context tells "it" apart, while on its own it would pull the reader back to
     the previous answer ("When is it held? founded ..." reads as "when was it founded");
-    the span is the one marked for the question as asked."""
+    the span is the one marked for the question as asked. Rows in `skipped` (taken out of
+    the ranking, as calibration does) are not read as the context of the sentence after them."""
     top = retrieval.ranking[:depth]
     if not top:
         return retrieval
     sentences = [corpus.sentences[r.row] for r in top]
-    readings = reader.read(question, [s.text for s in sentences])
+    read_as = [unwrapped_with_offsets(s.text) for s in sentences]  # as the embedder reads it
+    texts = [text for text, _ in read_as]
+    follows = [corpus.context_of(r.row, skipped) for r in top] if reader.config.context else None
+    readings = reader.read(question, texts, follows)
     if context:
-        with_context = reader.read(f"{question} {context}", [s.text for s in sentences])
+        with_context = reader.read(f"{question} {context}", texts, follows)
         readings = [
             replace(r, answerability=(r.answerability + c.answerability) / 2)
             for r, c in zip(readings, with_context)
         ]
     rescored = []
-    for ranked, sentence, reading in zip(top, sentences, readings):
+    for ranked, sentence, reading, (_, offsets) in zip(top, sentences, readings, read_as):
         answer = None
         if reading.span is not None:
-            answer = (sentence.start + reading.span[0], sentence.start + reading.span[1])
+            first, last = reading.span[0], reading.span[1] - 1
+            answer = (sentence.start + offsets[first], sentence.start + offsets[last] + 1)
         p = reading.answerability
         rescored.append(
             replace(

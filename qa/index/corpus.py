@@ -206,6 +206,19 @@ class Corpus:
         title = self.documents[sentence.doc_id].title
         return path[1:] if path and path[0] == title else path
 
+    def context_of(self, row: int, skipped: frozenset[int] = frozenset()) -> str:
+        """The text the sentence in `row` follows: the sentence before it in its passage,
+        else its nearest heading, else its document's title (what the reader reads it after).
+        Rows in `skipped` (sentences taken out, as calibration does) are read past."""
+        sentence = self.sentences[row]
+        before = row - 1
+        while before in skipped:
+            before -= 1
+        if before >= 0 and int(self.passage_of[before]) == int(self.passage_of[row]):
+            return self.sentences[before].text
+        section = self.section_of(sentence)
+        return section[-1] if section else self.documents[sentence.doc_id].title
+
     def is_heading(self, row: int) -> bool:
         """Whether the sentence in `row` is a heading of its document (context for the
         sentences under it rather than an answer)."""

@@ -61,6 +61,29 @@ def unwrapped(text: str) -> str:
     return _LINE_BREAK.sub(" ", text)
 
 
+_UNWRAP = re.compile(
+    f"(?P<typeset>{_TYPESET_HYPHEN.pattern})|(?P<ascii>{_ASCII_HYPHEN.pattern})|{_LINE_BREAK.pattern}"
+)
+
+
+def unwrapped_with_offsets(text: str) -> tuple[str, list[int]]:
+    """`unwrapped(text)` and, for each of its characters, the offset in `text` it stands
+    for, so that a span the reader marks in the unwrapped text is cited in the original."""
+    pieces: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for match in _UNWRAP.finditer(text):
+        pieces.append(text[position : match.start()])
+        offsets.extend(range(position, match.start()))
+        written = "" if match.group("typeset") else "-" if match.group("ascii") else " "
+        pieces.append(written)
+        offsets.extend([match.start()] * len(written))
+        position = match.end()
+    pieces.append(text[position:])
+    offsets.extend(range(position, len(text)))
+    return "".join(pieces), offsets
+
+
 def row_blocks(count: int) -> Iterator[np.ndarray]:
     """Rows 0..count-1 in blocks of `BLOCK_ROWS`, as indexing adds them to a vector index."""
     for start in range(0, count, BLOCK_ROWS):

@@ -27,7 +27,7 @@ from qa.ingest.language import CJK, is_chinese
 PROGRESS_EVERY = 100_000
 # Bumped whenever splitting changes the sentences it gives, so caches built by an older one
 # (the sample's index) are built again.
-SPLITTER_VERSION = 3
+SPLITTER_VERSION = 4
 # Longer pieces are cut: the embedders read about 1,000 English characters (all-MiniLM-L6-v2's
 # 256 tokens) or 500 Chinese ones (multilingual-e5-small's 512) at most. Measured: no
 # sentence of CMRC 2018 or DRCD dev reaches 310 characters, none of SQuAD dev 1,000.

@@ -348,6 +348,10 @@ def _heading_at(
         question = _question_end(lines, index)
         if question is not None:
             return _Unit(BlockKind.HEADING, index, question, depth or 6, fresh=fresh)
+    if after_end and numbered and depth > 1 and s[numbered.end()].isupper():
+        title = _statement_end(lines, index)
+        if title is not None:
+            return _Unit(BlockKind.HEADING, index, title, depth, fresh=fresh)
     if numbered and after_end and _is_numbered_title(s, numbered, line, following, fresh):
         kind = BlockKind.LIST_ITEM if _ITEM.match(s) else BlockKind.PARAGRAPH
         if following is None:  # alone between blank lines: decided with its neighbours
@@ -372,6 +376,33 @@ def _question_end(lines: list[_Line], index: int) -> int | None:
             return None
         if _last_char(s) in "?？":
             return end
+    return None
+
+
+_WRAPPED = 40
+"""A line at least this long, not ending a sentence, may be wrapped."""
+
+
+def _statement_end(lines: list[_Line], index: int) -> int | None:
+    """The last line of a FAQ entry's title that states rather than asks ("4.5. Memcheck
+    doesn't report any errors and I know my program has\nerrors."), starting at line
+    `index`: within five lines, one ending in ".", ":" or "?" that ends its group or is
+    followed by the indented text it quotes."""
+    indent = lines[index].indent
+    for end in range(index, min(index + 5, len(lines))):
+        line = lines[end]
+        if end > index and (
+            line.indent > indent
+            or _ITEM.match(line.s)
+            or _quote_depth(line.s)
+            or not _short(line.s)
+        ):
+            return None
+        if _last_char(line.s) in ".:?":
+            following = lines[end + 1] if end + 1 < len(lines) else None
+            return end if following is None or following.indent > indent else None
+        if len(line.s) < _WRAPPED:
+            return None  # "2.1. On Linux" above "Run make.": a title line, not a wrapped one
     return None
 
 
