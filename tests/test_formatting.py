@@ -137,3 +137,16 @@ def test_titles_names_and_prices_render_as_text_in_the_chat(fake_embedder) -> No
     cited = answer.citations[0].sentence
     panel = source_html(assistant.corpus, cited.doc_id, cited.start, cited.end)
     assert "prices&lt;U+202E&gt;gpj.txt" in panel and "\u202e" not in panel
+
+
+def test_a_marked_answer_across_a_line_wrap_is_cited_as_written_and_shown_on_one_line(
+    fake_embedder,  # noqa: ANN001
+) -> None:
+    text = "Ferry notes\n\nThe night ferry to the island is run by Harbour\nLines Limited, a company from Oslo.\n"
+    assistant = Assistant.from_texts(
+        [text], Settings(abstain_threshold=0.0), embedder=fake_embedder
+    )
+    answer = assistant.ask("Who runs the night ferry?", k=1)
+    span = answer_to_json(answer)["answer"]
+    assert text[span["start"] : span["end"]] == span["text"] == "Harbour\nLines Limited"
+    assert answer_to_text(answer).startswith("Answer: Harbour Lines Limited  (marked")

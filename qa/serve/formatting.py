@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from qa.index.corpus import Corpus
+from qa.index.embedding import unwrapped
 from qa.serve.source_view import safe_name, source_link
 from qa.types import Answer, Citation, Document
 
@@ -101,7 +102,8 @@ def answer_to_text(answer: Answer) -> str:
         if answer.citations:
             lines.append("Closest sentences, not an answer:")
     elif answer.best is not None and answer.best.answer_text:
-        lines.append(f"Answer: {answer.best.answer_text}  (marked by the reader in [1])")
+        marked = unwrapped(answer.best.answer_text)  # on one line; [1] below shows it as written
+        lines.append(f"Answer: {marked}  (marked by the reader in [1])")
     for c in answer.citations:
         lines.append(f"[{c.rank}] {c.text}")
         page = f", page {c.page}" if c.page is not None else ""
