@@ -9,10 +9,10 @@ examples (four with --context):
   * negative: (question, the other sentence of its article sharing most words with it).
   * near miss (most questions): the question rewritten so the gold sentence no longer answers
     it (scripts/near_misses.py), with the gold sentence, as a negative.
-With --context (the shipped reader, `ReaderConfig.context`), each sentence is read after the
-text it follows (`question_in_context`: the sentence before it in its paragraph, else the
-article's title), and the gold sentence's neighbour in its paragraph is a fourth example, a
-negative that shares the gold sentence's context but not its answer.
+With --context (`ReaderConfig.context`; tried, not shipped: docs/quality.md section 10), each
+sentence is read after the text it follows (`question_in_context`: the sentence before it in
+its paragraph, else the article's title), and the gold sentence's neighbour in its paragraph
+is a fourth example, a negative that shares the gold sentence's context but not its answer.
 Loss: cross-entropy of the start and end tokens (positives) + binary cross-entropy of the
 "answers it" head (both). Only LoRA factors and the heads train (seeded, single thread order),
 and they are written to qa/data/reader/ every 100 steps, so a stopped run leaves usable weights.
@@ -117,13 +117,15 @@ def _question_group(
         (i for i, (q, s, _) in enumerate(sentences) if q == p and s.start <= start <= end <= s.end),
         None,
     )
+    if g is None:
+        return None
     terms = set(tokenize(qa["question"]))
     negative = max(
         (i for i in range(len(sentences)) if i != g),
         key=lambda i: (len(terms & words[i]), -i),
         default=None,
     )
-    if g is None or negative is None:
+    if negative is None:
         return None
 
     def asked(i: int) -> str:
@@ -155,11 +157,12 @@ def _asked(rewritten: str, positive: str, question: str) -> str:
     return positive.replace(question, rewritten, 1)
 
 
-def encode(tokenizer, batch: list[Example], max_length: int):  # noqa: ANN001, ANN201
+def encode(tokenizer, batch: list[Example], max_length: int, context: bool = False):  # noqa: ANN001, ANN201
     encoded = tokenizer(
         [q for q, _, _ in batch],
         [s for _, s, _ in batch],
-        truncation="longest_first",
+        # With context the first segment may be the longer one: cut it (its context's end) too.
+        truncation="longest_first" if context else "only_second",
         max_length=max_length,
         padding=True,
         return_offsets_mapping=True,
@@ -186,7 +189,9 @@ def encode(tokenizer, batch: list[Example], max_length: int):  # noqa: ANN001, A
 def loss_of(  # noqa: ANN001
     network, tokenizer, batch: list[Example], config: ReaderConfig, answer_weight: float = 1.0
 ) -> torch.Tensor:
-    encoded, mask, starts, ends, has_span = encode(tokenizer, batch, config.max_length)
+    encoded, mask, starts, ends, has_span = encode(
+        tokenizer, batch, config.max_length, config.context
+    )
     start_logits, end_logits, answer_logit = network(**encoded)
     labels = torch.tensor([span is not None for _, _, span in batch], dtype=torch.float32)
     loss = answer_weight * F.binary_cross_entropy_with_logits(answer_logit, labels)
