@@ -44,10 +44,18 @@ def indexed_text(corpus: Corpus, row: int, titled: bool) -> str:
 
 
 # A typesetter's hyphen (man pages: U+2010, or a soft hyphen) at a line end splits one word;
-# an ASCII hyphen there is kept (a compound's, "self-\\ncontained"), only the break goes.
-_TYPESET_HYPHEN = re.compile(r"(?<=[^\W\d_])[\u2010\u00ad]\n[ \t>]*(?=[^\W\d_])")
-_ASCII_HYPHEN = re.compile(r"(?<=[^\W\d_])-\n[ \t>]*(?=[^\W\d_])")
-_LINE_BREAK = re.compile(r"[ \t]*\n[ \t>]*")
+# an ASCII hyphen there is kept (a compound's, "self-\\ncontained"), only the break goes; any
+# other line break, with the spaces around it and an e-mail quote's "> " after it, is a space.
+_WRAP = re.compile(
+    r"(?P<typeset>(?<=[^\W\d_])[\u2010\u00ad]\n[ \t>]*(?=[^\W\d_]))"
+    r"|(?P<ascii>(?<=[^\W\d_])-\n[ \t>]*(?=[^\W\d_]))"
+    r"|[ \t]*\n[ \t>]*"
+)
+
+
+def _undone(wrap: re.Match[str]) -> str:
+    """What a line wrap `_WRAP` found is read as."""
+    return "" if wrap.group("typeset") else "-" if wrap.group("ascii") else " "
 
 
 def unwrapped(text: str) -> str:
@@ -55,15 +63,7 @@ def unwrapped(text: str) -> str:
     ("Lem\u2010\\npel" -> "Lempel"), an ASCII hyphen at a line end kept without the break,
     other line breaks (and an e-mail quote's "> " after them) a space. The sentence itself,
     and so its offsets, stays as written; this is what the models read."""
-    if "\n" not in text:
-        return text
-    text = _ASCII_HYPHEN.sub("-", _TYPESET_HYPHEN.sub("", text))
-    return _LINE_BREAK.sub(" ", text)
-
-
-_UNWRAP = re.compile(
-    f"(?P<typeset>{_TYPESET_HYPHEN.pattern})|(?P<ascii>{_ASCII_HYPHEN.pattern})|{_LINE_BREAK.pattern}"
-)
+    return _WRAP.sub(_undone, text) if "\n" in text else text
 
 
 def unwrapped_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -72,15 +72,13 @@ def unwrapped_with_offsets(text: str) -> tuple[str, list[int]]:
     pieces: list[str] = []
     offsets: list[int] = []
     position = 0
-    for match in _UNWRAP.finditer(text):
-        pieces.append(text[position : match.start()])
-        offsets.extend(range(position, match.start()))
-        written = "" if match.group("typeset") else "-" if match.group("ascii") else " "
-        pieces.append(written)
-        offsets.extend([match.start()] * len(written))
-        position = match.end()
+    for wrap in _WRAP.finditer(text):
+        written = _undone(wrap)
+        pieces += [text[position : wrap.start()], written]
+        offsets += [*range(position, wrap.start()), *[wrap.start()] * len(written)]
+        position = wrap.end()
     pieces.append(text[position:])
-    offsets.extend(range(position, len(text)))
+    offsets += range(position, len(text))
     return "".join(pieces), offsets
 
 
