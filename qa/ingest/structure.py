@@ -285,7 +285,9 @@ def _start_of_block(
     # item needs a line before it that ended a sentence or an item, or was short.
     if _ITEM.match(s) and (after_end or kind is BlockKind.LIST_ITEM or not s[0].isdigit()):
         return _Unit(BlockKind.LIST_ITEM, index, index, fresh=fresh, depth=_depth(s))
-    if current is None or kind not in _RUNNING or _ANSWER.match(s):
+    if current is None or kind not in _RUNNING or (after_end and _ANSWER.match(s)):
+        # "A: ..." after a question answers it; after a line that ends mid-sentence, it is
+        # the sentence's wrapped rest ("Tide tide;\nA: ...")
         return _Unit(BlockKind.PARAGRAPH, index, index, fresh=fresh)
     if kind is BlockKind.LIST_ITEM and _item_ended(lines, index, current, width):
         return _Unit(BlockKind.PARAGRAPH, index, index)
