@@ -104,7 +104,8 @@ class Evidence:
 class Citation:
     """A cited source sentence with its provenance and neighbouring sentences as context;
     `page` is the 1-based page the sentence starts on, for documents with pages (PDF);
-    `section` the headings it sits under in its document, outermost first."""
+    `section` the headings it sits under in its document, outermost first; `laid_out` whether
+    it is code or a table, whose line breaks are layout rather than wraps."""
 
     rank: int
     sentence: Sentence
@@ -117,6 +118,7 @@ class Citation:
     answer: tuple[int, int] | None = None
     page: int | None = None
     section: tuple[str, ...] = ()
+    laid_out: bool = False
 
     @property
     def answer_text(self) -> str | None:

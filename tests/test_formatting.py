@@ -150,3 +150,15 @@ def test_a_marked_answer_across_a_line_wrap_is_cited_as_written_and_shown_on_one
     span = answer_to_json(answer)["answer"]
     assert text[span["start"] : span["end"]] == span["text"] == "Harbour\nLines Limited"
     assert answer_to_text(answer).startswith("Answer: Harbour Lines Limited  (marked")
+    markdown = chat_markdown(answer)
+    assert "**Answer:** Harbour Lines Limited (from [1])" in markdown
+    assert "by <b>Harbour Lines Limited</b>, a company" in markdown  # the bubble wraps it
+
+
+def test_the_chat_keeps_the_line_breaks_of_code(fake_embedder) -> None:  # noqa: ANN001
+    text = "Building\n\nTo build and check it, run:\n\n    ./configure --prefix=/opt\n    make check\n"
+    assistant = Assistant.from_texts([text], Settings(abstain_threshold=0.0), embedder=fake_embedder)
+    answer = assistant.ask("How do I build and check it with configure and make?", k=3)
+    code = next(c for c in answer.citations if "make check" in c.text)
+    assert code.laid_out and "\n" in code.text
+    assert "prefix=/opt</b>\n    make check" in chat_markdown(answer)

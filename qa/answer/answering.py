@@ -31,6 +31,7 @@ def cite(corpus: Corpus, question: str, ranked: Ranked, context: int) -> Citatio
         answer=ranked.answer,
         page=document.page_of(sentence.start),
         section=corpus.section_of(sentence),
+        laid_out=corpus.is_laid_out(sentence),
     )
 
 

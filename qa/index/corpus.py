@@ -17,7 +17,7 @@ import numpy as np
 
 from qa.index.sentences import Sentences, StoredSentence, document_runs
 from qa.ingest.block_splitting import split_structured
-from qa.ingest.sections import Sections, document_blocks, headings_of
+from qa.ingest.sections import Sections, document_blocks, headings_of, laid_out_ranges
 from qa.ingest.splitting import split_blocks
 from qa.progress import Progress, quiet
 from qa.types import Document, Sentence
@@ -225,15 +225,16 @@ class Corpus:
         sentence = self.sentences[row]
         return sentence.start in self._sections(sentence.doc_id).starts
 
+    def is_laid_out(self, sentence: Sentence) -> bool:
+        """Whether `sentence` is code or a table, whose line breaks are layout, not wraps."""
+        return self._sections(sentence.doc_id).laid_out(sentence.start)
+
     def _sections(self, doc_id: str) -> Sections:
         found = self._section_cache.get(doc_id)
         if found is None:  # read once per document, when one of its sentences is first cited
             document = self.documents[doc_id]
-            found = Sections(
-                headings_of(document.text, document_blocks(document))
-                if len(document.text) <= MAX_SECTIONED_CHARS
-                else ()
-            )
+            blocks = document_blocks(document) if len(document.text) <= MAX_SECTIONED_CHARS else []
+            found = Sections(headings_of(document.text, blocks), laid_out_ranges(blocks))
             self._section_cache[doc_id] = found
         return found
 

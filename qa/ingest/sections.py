@@ -44,11 +44,25 @@ def headings_of(text: str, blocks: Sequence[Block]) -> tuple[Heading, ...]:
     )
 
 
+def laid_out_ranges(blocks: Sequence[Block]) -> tuple[tuple[int, int], ...]:
+    """The `[start, end)` ranges of the code blocks and table rows of `blocks`: text whose
+    line breaks are its layout rather than wraps."""
+    return tuple((b.start, b.end) for b in blocks if b.kind in _LAID_OUT)
+
+
+_LAID_OUT = frozenset({BlockKind.CODE, BlockKind.TABLE_ROW})
+
+
 class Sections:
     """The section path at any offset of one document: the nearest heading before it of each
-    level above, outermost first (a heading closes those of its level and deeper)."""
+    level above, outermost first (a heading closes those of its level and deeper); and which
+    offsets lie in code or a table (`laid_out_ranges`)."""
 
-    def __init__(self, headings: Sequence[Heading]) -> None:
+    def __init__(
+        self, headings: Sequence[Heading], laid_out: Sequence[tuple[int, int]] = ()
+    ) -> None:
+        self._laid_out = sorted(laid_out)
+        self._laid_out_starts = [start for start, _ in self._laid_out]
         self._starts = [h.start for h in headings]
         self.starts = frozenset(self._starts)
         self._paths: list[tuple[str, ...]] = []
@@ -64,3 +78,8 @@ class Sections:
         first heading."""
         index = bisect.bisect_right(self._starts, offset) - 1
         return self._paths[index] if index >= 0 else ()
+
+    def laid_out(self, offset: int) -> bool:
+        """Whether `offset` lies in a code block or a table row."""
+        index = bisect.bisect_right(self._laid_out_starts, offset) - 1
+        return index >= 0 and offset < self._laid_out[index][1]

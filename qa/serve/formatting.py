@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from typing import Any
 
 from qa.index.corpus import Corpus
-from qa.index.embedding import unwrapped
+from qa.index.embedding import unwrapped, unwrapped_with_offsets
 from qa.serve.source_view import safe_name, source_link
 from qa.types import Answer, Citation, Document
 
@@ -139,7 +140,7 @@ def chat_markdown(answer: Answer) -> str:
     else:
         best = answer.best
         if best is not None and best.answer_text:
-            parts.append(f"**Answer:** {plain_markdown(best.answer_text)} (from [1])")
+            parts.append(f"**Answer:** {plain_markdown(unwrapped(best.answer_text))} (from [1])")
         parts.extend(_chat_citation(c, mark=c.rank == 1) for c in answer.citations)
     if answer.searched:
         parts.append(f"<sub>Follow-up, searched as: {plain_markdown(answer.searched)}</sub>")
@@ -147,18 +148,33 @@ def chat_markdown(answer: Answer) -> str:
 
 
 def _chat_citation(c: Citation, mark: bool) -> str:
-    """The citation's number (a link to the source panel), its sentence with the answer span in
-    bold when `mark`, and its provenance."""
-    text = plain_markdown(c.text)
-    if mark and c.answer is not None:
-        start, end = c.answer[0] - c.sentence.start, c.answer[1] - c.sentence.start
-        before, span, after = c.text[:start], c.text[start:end], c.text[end:]
-        text = f"{plain_markdown(before)}<b>{plain_markdown(span)}</b>{plain_markdown(after)}"
+    """The citation's number (a link to the source panel), its sentence (`shown`) with the
+    answer span in bold when `mark`, and its provenance."""
+    shown, span = shown_text(c)
+    text = plain_markdown(shown)
+    if mark and span is not None:
+        start, end = span
+        before, marked, after = shown[:start], shown[start:end], shown[end:]
+        text = f"{plain_markdown(before)}<b>{plain_markdown(marked)}</b>{plain_markdown(after)}"
     link = html.escape(source_link(c.doc_id, c.sentence.start, c.sentence.end))
     return (
         f'<a href="{link}" title="Show in the document">[{c.rank}]</a> {text}  \n'
         f"<sub>{plain_name(_titled(c))} · {_where(c)} · score {c.score:.4f}</sub>"
     )
+
+
+def shown_text(c: Citation) -> tuple[str, tuple[int, int] | None]:
+    """The cited sentence as the chat shows it, on one line (`unwrapped`: a chat bubble wraps
+    it to its own width) unless it is code or a table, and the answer span's `[start, end)`
+    in that text. The source panel and the offsets keep the text as written."""
+    start = c.sentence.start
+    span = None if c.answer is None else (c.answer[0] - start, c.answer[1] - start)
+    if c.laid_out or "\n" not in c.text:
+        return c.text, span
+    text, offsets = unwrapped_with_offsets(c.text)
+    if span is not None:
+        span = (bisect.bisect_left(offsets, span[0]), bisect.bisect_left(offsets, span[1]))
+    return text, span
 
 
 def answer_to_markdown(answer: Answer) -> str:
@@ -169,7 +185,7 @@ def answer_to_markdown(answer: Answer) -> str:
     if answer.abstained:
         lines.append(f"**{NOT_FOUND}** Closest sentences, not an answer:")
     elif best is not None and best.answer_text:
-        lines.append(f"**Answer:** {plain_markdown(best.answer_text)} [1]")
+        lines.append(f"**Answer:** {plain_markdown(unwrapped(best.answer_text))} [1]")
     lines.append("")
     for c in answer.citations:
         lines.append(f'[{c.rank}] "{plain_markdown(c.text)}"  ')
