@@ -20,6 +20,7 @@ from qa import Answer, Assistant, QAError, Turn
 from qa.ingest.converters import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from qa.serve.api_inputs import argument, turn_from_json, whole_number
 from qa.serve.collection import Added, Collection, Report
+from qa.serve.examples import example_questions
 from qa.serve.formatting import (
     answer_to_json,
     answer_to_markdown,
@@ -28,6 +29,7 @@ from qa.serve.formatting import (
     plain_markdown,
     plain_name,
 )
+from qa.serve.interface_text import language_of, say, translations
 from qa.serve.login import ClientAddress, LoginThrottle, password_check
 from qa.serve.options import (
     add_serve_options,
@@ -39,13 +41,6 @@ from qa.serve.options import (
 )
 from qa.serve.source_view import EMPTY, parse_source_link, safe_name, source_html
 
-EXAMPLES = [
-    "Who directs the biomedical alliance?",
-    "Which company is a director unit of the alliance?",
-    "What does the industrial chain alliance aim to forge?",
-    "What was signed to serve the Hangzhou Asian Games?",
-    "What is the capital of France?",
-]
 MODES = ["hybrid", "bm25", "dense"]
 # The chat shows document text, titles and file names: `$$5 or $$10` in one is a price, not
 # LaTeX, so nothing the app renders as Markdown turns `$` into math.
@@ -100,11 +95,16 @@ UPLOAD_MAX_CHARS = int(os.environ.get("QA_UPLOAD_MAX_CHARS", "2000000"))
 SHOW_ANSWER = "() => { window.qaShowAnswer(); window.qaShowCited(); }"
 
 
+I18N = gr.I18n(**translations())
+
+
 def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
     """The chat, source panel and document manager over `collection`, with named API
     endpoints `ask`, `upload`, `list` and `remove`. Uploaded files are deleted once read
     (`Collection.add_uploads`); `keep_uploads` keeps the originals of the documents indexed
-    beside the store, until they are removed."""
+    beside the store, until they are removed. Its words follow the browser's language
+    (`qa.serve.interface_text`), and its example questions come from the collection."""
+    documents = _Documents(collection, keep_uploads)
 
     def respond(
         question: str,
@@ -113,13 +113,15 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
         k: float,
         mode: str,
         follow_ups: bool,
+        request: gr.Request,
     ) -> tuple[str, list[dict[str, str]], list[dict[str, str]], str, str]:
         earlier = [Turn(**t) for t in turns] if follow_ups else []
         assistant = collection.assistant  # one snapshot for the answer and its source
         answer = _ask(assistant, question, k, mode, earlier)
+        language = _language(request)
         message = [
             {"role": "user", "content": plain_markdown(question)},  # as typed, not Markdown
-            {"role": "assistant", "content": chat_markdown(answer)},
+            {"role": "assistant", "content": chat_markdown(answer, language)},
         ]
         turn = Turn.of(answer).__dict__
         source = EMPTY
@@ -131,34 +133,14 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
     def show_source(link: str) -> str:
         return _source(collection, link)
 
-    def add_files(
-        paths: list[str] | None, progress: gr.Progress = gr.Progress()
-    ) -> tuple[Any, ...]:
-        if not paths:
-            return (None, "Choose one or more files to add.", *_documents_view(collection))
-        added = _upload(
-            collection, paths, keep_uploads, lambda done, what: progress(done, desc=what)
-        )
-        return (None, _upload_message(added), *_documents_view(collection))
-
-    def remove_choice(doc_id: str | None) -> tuple[Any, ...]:
-        if not doc_id:
-            return ("Choose a document to remove.", *_documents_view(collection))
-        try:
-            document = collection.remove(doc_id)
-        except QAError as exc:
-            raise gr.Error(str(exc)) from exc
-        message = f"Removed **{plain_name(document.title)}** ({plain_name(document.source)})."
-        return (message, *_documents_view(collection))
-
     with gr.Blocks(title="Cited answers") as demo:
         header = gr.Markdown(_header(collection), latex_delimiters=NO_LATEX, elem_id="qa-header")
         turns = gr.State([])
-        with gr.Tab("Chat"):
+        with gr.Tab(I18N("chat")):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
                     chat = gr.Chatbot(
-                        label="Answers",
+                        label=I18N("answers"),
                         height=520,
                         sanitize_html=True,
                         latex_delimiters=NO_LATEX,
@@ -167,26 +149,32 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
                     )
                     with gr.Row():
                         question = gr.Textbox(
-                            placeholder="Ask a question about the documents",
+                            placeholder=I18N("ask_placeholder"),
                             show_label=False,
                             scale=5,
                         )
-                        send = gr.Button("Ask", variant="primary", scale=1)
-                    gr.Examples(EXAMPLES, inputs=question)
-                    with gr.Accordion("Settings", open=False):
+                        send = gr.Button(I18N("ask"), variant="primary", scale=1)
+                    asked = gr.Dataset(
+                        components=[question],
+                        samples=documents.examples(),
+                        label=I18N("examples"),
+                        elem_id="qa-examples",
+                    )
+                    with gr.Accordion(I18N("settings"), open=False):
                         k = gr.Slider(
-                            1, 10, value=collection.assistant.settings.k, step=1, label="Citations"
+                            1,
+                            10,
+                            value=collection.assistant.settings.k,
+                            step=1,
+                            label=I18N("citations"),
                         )
                         mode = gr.Radio(
                             MODES,
                             value=collection.assistant.settings.mode.value,
-                            label="Retrieval mode",
+                            label=I18N("mode"),
                         )
-                        follow_ups = gr.Checkbox(
-                            value=True,
-                            label='Follow-up questions use the conversation ("When was it founded?")',
-                        )
-                    with gr.Accordion("Copy the last answer as Markdown", open=False):
+                        follow_ups = gr.Checkbox(value=True, label=I18N("follow_ups"))
+                    with gr.Accordion(I18N("copy"), open=False):
                         copy = gr.Textbox(
                             show_label=False,
                             lines=8,
@@ -194,13 +182,13 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
                             buttons=["copy"],
                             elem_id="qa-copy",
                         )
-                    restart = gr.Button("New conversation", size="sm")
+                    restart = gr.Button(I18N("new_conversation"), size="sm")
                 with gr.Column(scale=2):
-                    gr.Markdown("### Source")
+                    gr.Markdown("### " + I18N("source"))
                     source = gr.HTML(EMPTY, elem_id="qa-source")
             link = gr.Textbox(visible="hidden")
             open_link = gr.Button("Open source", visible="hidden", elem_id="qa-source-open")
-        with gr.Tab("Documents"):
+        with gr.Tab(I18N("documents")):
             files = gr.File(
                 label=f"Add documents ({', '.join(sorted(SUPPORTED_SUFFIXES))}; "
                 f"up to {MAX_FILE_BYTES // 1_000_000} MB each)",
@@ -218,9 +206,9 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
             )
             with gr.Row():
                 choice = gr.Dropdown(
-                    _choices(collection), value=None, label="Remove a document", scale=4
+                    _choices(collection), value=None, label=I18N("remove_choice"), scale=4
                 )
-                drop = gr.Button("Remove", variant="stop", scale=1)
+                drop = gr.Button(I18N("remove"), variant="stop", scale=1)
 
         answered = [question, chat, turns, copy, source]
         for trigger in (question.submit, send.click):
@@ -236,17 +224,18 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
         restart.click(
             lambda: ([], [], "", EMPTY), None, [chat, turns, copy, source], api_visibility="private"
         )
-        views = [table, choice, header]
+        asked.click(_example, asked, question, api_visibility="private")
+        views = [table, choice, header, asked]
         files.upload(
-            add_files,
+            documents.add_files,
             files,
             [files, status, *views],
             api_visibility="private",
             show_progress_on=[files],
         )
-        drop.click(remove_choice, choice, [status, *views], api_visibility="private")
+        drop.click(documents.remove_choice, choice, [status, *views], api_visibility="private")
         # Each page load shows the collection as it is now, not as it was at start-up.
-        demo.load(lambda: _documents_view(collection), None, views, api_visibility="private")
+        demo.load(documents.view, None, views, api_visibility="private")
         _api(collection, keep_uploads)
     # Several questions are answered at once (Gradio's default answers one at a time), so a
     # slow one does not hold up the rest (in process on 2 cores: 31 answers/s one at a time,
@@ -347,17 +336,78 @@ def _source(collection: Collection, link: str) -> str:
     return source_html(collection.assistant.corpus, doc_id, start, end)
 
 
-def _header(collection: Collection) -> str:
+def _header(collection: Collection, language: str = "en") -> str:
     corpus = collection.assistant.corpus
     titles = ", ".join(sorted(safe_name(d.title) for d in corpus.documents.values()))
     if len(titles) > 300:  # cut before escaping, so no escape is cut in half
         titles = titles[:300] + "…"
-    return (
-        f"## Cited answers\nAsk about **{len(corpus.documents)}** document(s) "
-        f"({len(corpus.sentences)} sentences): {plain_name(titles)}.\n"
-        "Every answer is an exact sentence from the documents, numbered [1]..[k]; "
-        "click a number to see it in its document."
+    return say(
+        "header",
+        language,
+        count=len(corpus.documents),
+        sentences=len(corpus.sentences),
+        titles=plain_name(titles),
     )
+
+
+def _language(request: gr.Request | None) -> str:
+    """The interface language the browser asked for ("en" or "zh")."""
+    headers = getattr(request, "headers", None) or {}
+    return language_of(headers.get("accept-language"))
+
+
+class _Documents:
+    """The Documents tab's handlers over one collection (named apart from the API endpoints
+    `upload` and `remove`, which Gradio would otherwise rename), each returning the views a change
+    refreshes: the documents table, the removal choices, the header and the example
+    questions (`example_questions`, chosen again only after the collection changed)."""
+
+    def __init__(self, collection: Collection, keep_uploads: bool) -> None:
+        self._collection = collection
+        self._keep = keep_uploads
+        self._examples: tuple[Assistant, list[list[str]]] | None = None
+
+    def view(self, request: gr.Request) -> tuple[Any, ...]:
+        collection = self._collection
+        return (
+            _rows(collection),
+            gr.Dropdown(choices=_choices(collection), value=None),
+            _header(collection, _language(request)),
+            gr.Dataset(samples=self.examples()),
+        )
+
+    def add_files(
+        self, paths: list[str] | None, request: gr.Request, progress: gr.Progress = gr.Progress()
+    ) -> tuple[Any, ...]:
+        if not paths:
+            return (None, "Choose one or more files to add.", *self.view(request))
+        added = _upload(
+            self._collection, paths, self._keep, lambda done, what: progress(done, desc=what)
+        )
+        return (None, _upload_message(added), *self.view(request))
+
+    def remove_choice(self, doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        if not doc_id:
+            return ("Choose a document to remove.", *self.view(request))
+        try:
+            document = self._collection.remove(doc_id)
+        except QAError as exc:
+            raise gr.Error(str(exc)) from exc
+        message = f"Removed **{plain_name(document.title)}** ({plain_name(document.source)})."
+        return (message, *self.view(request))
+
+    def examples(self) -> list[list[str]]:
+        assistant = self._collection.assistant
+        chosen = self._examples
+        if chosen is None or chosen[0] is not assistant:
+            chosen = (assistant, [[q] for q in example_questions(assistant)])
+            self._examples = chosen
+        return chosen[1]
+
+
+def _example(sample: Any) -> str:
+    """The question of a clicked example (a Dataset sample: the list of its values)."""
+    return str(sample[0] if isinstance(sample, list | tuple) else sample)
 
 
 def _rows(collection: Collection) -> list[list[Any]]:
@@ -373,14 +423,6 @@ def _rows(collection: Collection) -> list[list[Any]]:
 
 def _choices(collection: Collection) -> list[tuple[str, str]]:
     return [(safe_name(f"{d.title} ({d.source})"), d.doc_id) for d in collection.documents()]
-
-
-def _documents_view(collection: Collection) -> tuple[Any, Any, str]:
-    return (
-        _rows(collection),
-        gr.Dropdown(choices=_choices(collection), value=None),
-        _header(collection),
-    )
 
 
 def _upload_message(added: Added) -> str:
@@ -440,6 +482,7 @@ def launch_options() -> dict[str, Any]:
         "head": HEAD,
         "max_file_size": MAX_FILE_BYTES,
         "state_session_capacity": SESSIONS,
+        "i18n": I18N,
     }
 
 

@@ -27,11 +27,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import EXAMPLES  # noqa: E402
+from qa.serve.examples import OFF_TOPIC, SAMPLE_QUESTIONS  # noqa: E402
 
-# The chat's example questions, and two more the sample article answers or cannot answer.
+# The chat's example questions over the sample, and two more it answers or cannot answer.
 QUESTIONS = [
-    *EXAMPLES,
+    *SAMPLE_QUESTIONS,
+    OFF_TOPIC["en"],
     "When were the requirements proposed?",
     "How many employees does Geely have?",
 ]

@@ -91,24 +91,34 @@ def app_url(real_embedder, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def browser(app_url, tmp_path_factory) -> Iterator[tuple[Any, list[str]]]:  # noqa: ANN001
+def playwright() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            args=FLAGS,
-            headless=True,
-            viewport={"width": 1200, "height": 1000},
-        )
-        page = context.new_page()
-        dialogs: list[str] = []  # any alert() a document managed to run
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(app_url)
-        page.get_by_placeholder("Ask a question about the documents").wait_for(timeout=60_000)
-        yield page, dialogs
-        context.close()
+    with sync_playwright() as running:
+        yield running
+
+
+def _chromium(playwright: Any, profile: Path, **options: Any) -> Any:
+    """A Chromium context with a fresh profile, as `FLAGS` need."""
+    return playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=FLAGS, headless=True, **options
+    )
+
+
+@pytest.fixture(scope="module")
+def browser(playwright, app_url, tmp_path_factory) -> Iterator[tuple[Any, list[str]]]:  # noqa: ANN001
+    context = _chromium(
+        playwright,
+        tmp_path_factory.mktemp("chromium-profile"),
+        viewport={"width": 1200, "height": 1000},
+    )
+    page = context.new_page()
+    dialogs: list[str] = []  # any alert() a document managed to run
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(app_url)
+    page.get_by_placeholder("Ask a question about the documents").wait_for(timeout=60_000)
+    yield page, dialogs
+    context.close()
 
 
 def _ask(page: Any, question: str, expected: str) -> str:
@@ -251,3 +261,37 @@ def test_titles_names_and_prices_show_as_text(browser, tmp_path) -> None:  # noq
     assert not [url for url in requested if url.startswith(remote)]
     page.locator('[data-testid="bot"]').last.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(_output() / "unsafe-names-answer.png"), full_page=True)
+
+
+def test_an_example_from_the_collection_is_asked_with_one_click(browser) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    from qa.serve.examples import SAMPLE_QUESTIONS
+
+    page, _ = browser
+    examples = page.locator("#qa-examples")
+    assert SAMPLE_QUESTIONS[0] in examples.inner_text()
+    bot = page.locator('[data-testid="bot"]')
+    before = bot.count()
+    examples.get_by_text(SAMPLE_QUESTIONS[0]).click()
+    box = page.get_by_placeholder("Ask a question about the documents")
+    expect(box).to_have_value(SAMPLE_QUESTIONS[0])
+    box.press("Enter")
+    bot.nth(before).get_by_text(DIRECTORS, exact=False).first.wait_for(timeout=60_000)
+
+
+def test_a_chinese_browser_gets_the_interface_in_chinese(
+    playwright, app_url, tmp_path_factory  # noqa: ANN001
+) -> None:
+    context = _chromium(playwright, tmp_path_factory.mktemp("chromium-zh"), locale="zh-CN")
+    page = context.new_page()
+    page.goto(app_url)
+    box = page.get_by_placeholder("就这些文档提问")
+    box.wait_for(timeout=60_000)
+    page.locator("#qa-header").get_by_text("可就", exact=False).wait_for(timeout=60_000)
+    box.fill("Who directs the biomedical alliance?")
+    box.press("Enter")
+    bot = page.locator('[data-testid="bot"]').first
+    bot.get_by_text(DIRECTORS, exact=False).first.wait_for(timeout=60_000)
+    assert bot.inner_text().startswith("答案：")
+    context.close()

@@ -9,6 +9,7 @@ from typing import Any
 
 from qa.index.corpus import Corpus
 from qa.index.embedding import unwrapped, unwrapped_with_offsets
+from qa.serve.interface_text import say
 from qa.serve.source_view import safe_name, source_link
 from qa.types import Answer, Citation, Document
 
@@ -121,35 +122,38 @@ def _titled(citation: Citation) -> str:
     return " > ".join(safe_name(part) for part in (citation.title, *citation.section))
 
 
-def chat_markdown(answer: Answer) -> str:
-    """Markdown for the chat: the reader's short answer first when there is one, then the
-    numbered citations, each number a link that opens the sentence in the source panel.
-    Document text, titles and names pass through `plain_markdown`, so they always show as text
-    (the chat must not render LaTeX either: `$$` in a document is text)."""
+def chat_markdown(answer: Answer, language: str = "en") -> str:
+    """Markdown for the chat, in the interface `language` (`qa.serve.interface_text`): the
+    reader's short answer first when there is one, then the numbered citations, each number a
+    link that opens the sentence in the source panel. Document text, titles and names pass
+    through `plain_markdown`, so they always show as text (the chat must not render LaTeX
+    either: `$$` in a document is text)."""
     parts = []
     if answer.abstained:
+        score = f"{answer.answerability:.2f}"
         parts.append(
-            f"**{NOT_FOUND}** No sentence is close enough to the question "
-            f"(answerability {answer.answerability:.2f}, threshold {answer.threshold}). "
-            "Try rephrasing with words the documents use, or ask the whole question again."
+            f"**{say('not_found', language)}** "
+            + say("not_close", language, score=score, threshold=answer.threshold)
         )
         if answer.citations:
-            parts.append("<details><summary>Closest sentences (not an answer)</summary>\n")
-            parts.extend(_chat_citation(c, mark=False) for c in answer.citations)
+            parts.append(f"<details><summary>{say('closest', language)}</summary>\n")
+            parts.extend(_chat_citation(c, False, language) for c in answer.citations)
             parts.append("</details>")
     else:
         best = answer.best
         if best is not None and best.answer_text:
-            parts.append(f"**Answer:** {plain_markdown(unwrapped(best.answer_text))} (from [1])")
-        parts.extend(_chat_citation(c, mark=c.rank == 1) for c in answer.citations)
+            span = plain_markdown(unwrapped(best.answer_text))
+            parts.append(say("answer", language, span=span))
+        parts.extend(_chat_citation(c, c.rank == 1, language) for c in answer.citations)
     if answer.searched:
-        parts.append(f"<sub>Follow-up, searched as: {plain_markdown(answer.searched)}</sub>")
+        searched = plain_markdown(answer.searched)
+        parts.append(f"<sub>{say('searched_as', language, question=searched)}</sub>")
     return "\n\n".join(parts)
 
 
-def _chat_citation(c: Citation, mark: bool) -> str:
-    """The citation's number (a link to the source panel), its sentence (`shown`) with the
-    answer span in bold when `mark`, and its provenance."""
+def _chat_citation(c: Citation, mark: bool, language: str) -> str:
+    """The citation's number (a link to the source panel), its sentence (`shown_text`) with
+    the answer span in bold when `mark`, and its provenance."""
     shown, span = shown_text(c)
     text = plain_markdown(shown)
     if mark and span is not None:
@@ -157,9 +161,10 @@ def _chat_citation(c: Citation, mark: bool) -> str:
         before, marked, after = shown[:start], shown[start:end], shown[end:]
         text = f"{plain_markdown(before)}<b>{plain_markdown(marked)}</b>{plain_markdown(after)}"
     link = html.escape(source_link(c.doc_id, c.sentence.start, c.sentence.end))
+    score = say("score", language, score=f"{c.score:.4f}")
     return (
-        f'<a href="{link}" title="Show in the document">[{c.rank}]</a> {text}  \n'
-        f"<sub>{plain_name(_titled(c))} · {_where(c)} · score {c.score:.4f}</sub>"
+        f'<a href="{link}" title="{say("show", language)}">[{c.rank}]</a> {text}  \n'
+        f"<sub>{plain_name(_titled(c))} · {_where(c, language)} · {score}</sub>"
     )
 
 
@@ -194,9 +199,9 @@ def answer_to_markdown(answer: Answer) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _where(c: Citation) -> str:
-    page = f"p. {c.page}, " if c.page is not None else ""
-    return f"{page}chars {c.sentence.start}–{c.sentence.end}"
+def _where(c: Citation, language: str = "en") -> str:
+    page = say("page", language, page=c.page) if c.page is not None else ""
+    return say("chars", language, page=page, start=c.sentence.start, end=c.sentence.end)
 
 
 # What would make Markdown (CommonMark, GFM, KaTeX) of plain text: emphasis, code, links,
