@@ -2,7 +2,7 @@
 
 from embeddings.base import Embedder, QueryEmbedder, embed_queries, normalize_rows
 from embeddings.cached import CachedEmbedder
-from embeddings.choice import make_embedder
+from embeddings.choice import embedder_for, make_embedder
 from embeddings.errors import EmbeddingError
 from embeddings.fast import FastEmbedder
 from embeddings.index import VectorIndex
@@ -25,6 +25,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "VectorIndex",
     "embed_queries",
+    "embedder_for",
     "make_embedder",
     "normalize_rows",
 ]

@@ -5,24 +5,32 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from embeddings import Embedder, make_embedder
-from qa.answer.answering import make_answer
+from embeddings import Embedder, embedder_for, make_embedder
+from qa.answer.answering import answerability, make_answer
 from qa.answer.calibration import Calibration, calibration_for
 from qa.answer.reader import Reader, packaged_reader
 from qa.answer.reading import read_ranking
 from qa.errors import QAError
 from qa.index.corpus import Corpus, DocumentSplit
 from qa.index.indexes import Indexes
+from qa.index.languages import CHINESE, ENGLISH, language_rows, question_language, settings_for
 from qa.index.lexical import names_a_subject
 from qa.index.milvus import space_of
-from qa.index.store import FORMAT_VERSION, StoredIndexes, load_documents, load_store, save_store
+from qa.index.store import (
+    FORMAT_VERSION,
+    StoredIndexes,
+    StoredPart,
+    load_documents,
+    load_store,
+    save_store,
+)
 from qa.ingest.documents import make_document
 from qa.ingest.files import read_documents
 from qa.ingest.language import is_chinese
@@ -30,8 +38,8 @@ from qa.ingest.splitting import SPLITTER_VERSION
 from qa.progress import Progress, quiet
 from qa.search.followup import Turn, follow_up_context
 from qa.search.headings import headings_as_context
-from qa.search.retrieval import Retrieval, Retriever, Scope
-from qa.settings import Settings
+from qa.search.retrieval import Retrieval, Retriever, Scope, joined
+from qa.settings import MULTILINGUAL_TUNING, Settings, routed
 from qa.types import Answer, Document, Mode
 
 log = logging.getLogger(__name__)
@@ -77,6 +85,15 @@ class Assistant:
         """The trained reader, loaded on first use; None when `settings.reader` is off."""
         return packaged_reader() if self.settings.reader else None
 
+    @property
+    def models(self) -> dict[str, str]:
+        """The model of each language's sentences ("" for all of them, in one index)."""
+        return {"": self.settings.embedder}
+
+    def embedders(self) -> dict[str, Embedder]:
+        """This assistant's embedders by model name (to `load` a newer store with them)."""
+        return {self.settings.embedder: self.retriever.embedder}
+
     def with_settings(self, **changes: Any) -> Assistant:
         """The same collection and indexes answering under changed settings."""
         r = self.retriever
@@ -119,6 +136,8 @@ class Assistant:
                 "the documents contain no text to index; add documents with sentences in them"
             )
         if embedder is None:
+            if routed(settings):  # each language's documents by the model for it
+                return per_language(None, corpus, settings, progress)
             settings = settings.for_texts(d.text for d in corpus.documents.values())
             embedder = make_embedder(settings.embedder)
         indexes = Indexes.build(corpus, embedder, progress, settings.titled, space_of(settings))
@@ -154,17 +173,32 @@ class Assistant:
         """
         settings, corpus = load_documents(Path(store))
         log.warning("re-embedding the %d documents of %s", len(corpus.documents), store)
+        if routed(settings):  # as it was built: each language by its own model
+            reuse = {settings.embedder: embedder} if embedder else {}  # the store's model's
+            return per_language(None, corpus, settings, progress, reuse)
         return cls.from_corpus(corpus, settings, embedder, progress)
 
     @classmethod
-    def load(cls, store: str | Path, embedder: Embedder | None = None) -> Assistant:
-        """Open a store written by `save`.
+    def load(
+        cls,
+        store: str | Path,
+        embedder: Embedder | None = None,
+        reuse: Mapping[str, Embedder] | None = None,
+    ) -> Assistant:
+        """Open a store written by `save`, with `embedder` (for the store's model) or one of
+        `reuse` (embedders by model name, `embedders()` of an assistant already open) where
+        the store's model is among them, else its model loaded.
 
         Raises:
             QAError: The store is missing, damaged, or was built with another embedder.
         """
         stored = load_store(Path(store))
-        embedder = embedder or make_embedder(stored.settings.embedder)
+        model = stored.settings.embedder  # an `embedder` given is the store's model's
+        reuse = {**(reuse or {}), **({model: embedder} if embedder else {})}
+        if stored.parts:
+            return MixedAssistant.from_stored(stored, reuse)
+        assert stored.indexes is not None  # a store without parts has the whole corpus's
+        embedder = reuse.get(model) or make_embedder(model)
         dimension = stored.indexes.dimension
         if embedder.dimension != dimension:
             raise QAError(
@@ -219,6 +253,8 @@ class Assistant:
         return self._reindexed(Corpus.build(kept, self.corpus))
 
     def _reindexed(self, corpus: Corpus, progress: Progress = quiet) -> Assistant:
+        if routed(self.settings):  # each language's documents by the model for it
+            return per_language(self, corpus, self.settings, progress)
         new = (d.text for d in corpus.documents.values() if d.doc_id not in self.corpus.documents)
         fitted = self.settings.for_texts(new)
         if fitted.embedder != self.settings.embedder:
@@ -291,7 +327,7 @@ class Assistant:
             raise QAError(
                 f"{question!r} names nothing to look for (only question words, stop words or "
                 "punctuation); ask about a name, a thing or an event, e.g. "
-                "\"Who founded the festival?\""
+                '"Who founded the festival?"'
             )
         if not context:
             return self._answer(question, k, mode)
@@ -381,6 +417,272 @@ class Assistant:
                 f"unknown mode {mode!r}; choose one of {', '.join(m.value for m in Mode)}"
             ) from None
         return question, k, mode
+
+
+@dataclass(frozen=True)
+class Part:
+    """One language's share of a collection: its sentences' rows in the whole corpus
+    (ascending) and the assistant over just those sentences (rows from 0)."""
+
+    language: str
+    rows: np.ndarray
+    assistant: Assistant
+
+    def local(self, scope: Scope) -> Scope | None:
+        """`scope` in this part's rows; None when it limits the question to none of them."""
+        if scope.within is None:
+            return scope
+        positions = np.searchsorted(self.rows, scope.within)
+        clipped = np.minimum(positions, len(self.rows) - 1)
+        inside = positions[self.rows[clipped] == scope.within]
+        return replace(scope, within=inside) if len(inside) else None
+
+
+def per_language(
+    previous: Assistant | None,
+    corpus: Corpus,
+    settings: Settings,
+    progress: Progress = quiet,
+    reuse: Mapping[str, Embedder] | None = None,
+) -> Assistant:
+    """`corpus` indexed per language (`routed` settings): each language's sentences by its own
+    model (an embedder of `reuse` where it has the model's name), vectors kept wherever
+    `previous` has the same sentence under the same model. One language alone gives a plain
+    `Assistant`; two, a `MixedAssistant`."""
+    parts = []
+    for language, rows in language_rows(corpus).items():
+        part_settings = settings_for(settings, language)
+        part_corpus = corpus if len(rows) == len(corpus.sentences) else corpus.subset(rows.tolist())
+        before = _same_model(previous, part_settings)
+        if before is None:
+            model = part_settings.embedder
+            embedder = (reuse or {}).get(model) or make_embedder(model)
+            if previous is not None and language in language_rows(previous.corpus):
+                log.warning(
+                    "embedding the %d sentences of the %s documents with %s, the model for "
+                    "them (once: this store was written with one model for every language)",
+                    len(rows),
+                    "Chinese" if language == CHINESE else "English",
+                    part_settings.embedder,
+                )
+            indexes = Indexes.build(part_corpus, embedder, progress, part_settings.titled)
+        else:
+            embedder = before.retriever.embedder
+            indexes = Indexes.update(
+                part_corpus,
+                embedder,
+                (before.corpus, before.retriever.indexes),
+                progress,
+                part_settings.titled,
+            )
+        parts.append(Part(language, rows, Assistant(part_corpus, embedder, indexes, part_settings)))
+    if len(parts) == 1:
+        return parts[0].assistant
+    return MixedAssistant(corpus, parts)
+
+
+def _same_model(previous: Assistant | None, settings: Settings) -> Assistant | None:
+    """The assistant of `previous` (or of one of its parts) built with `settings`' model and
+    indexing, whose vectors can be kept."""
+    if previous is None:
+        return None
+    candidates = (
+        [p.assistant for p in previous.parts]
+        if isinstance(previous, MixedAssistant)
+        else [previous]
+    )
+    for candidate in candidates:
+        same = candidate.settings
+        if (same.embedder, same.titled) == (settings.embedder, settings.titled):
+            return candidate
+    return None
+
+
+class MixedAssistant(Assistant):
+    """An assistant over English and Chinese documents, each language a `Part` of its own.
+
+    When the collection's model was not chosen by the user (`qa.settings.routed`), the English
+    documents' sentences are embedded by all-MiniLM-L6-v2 and read by the trained reader, the
+    Chinese ones' by multilingual-e5-small with the fusion tuned for it, each language in its
+    own vector and BM25 indexes (`qa.index.languages`). A question is answered from the part
+    of its own language; only when that part abstains is it asked of the other (an English
+    question over Chinese articles: e5 reads both languages), whose answer is taken when that
+    part's own calibration (`calibration_of`: "to-zh" for an English question cited to a
+    Chinese sentence) clears its threshold. Each part ranks and abstains as it would alone,
+    so adding a language changes nothing for the other, and adding or removing documents of
+    one language embeds nothing of the other.
+
+    The corpus is the whole collection's; citations and rankings are in its rows. `settings`,
+    `retriever`, `reader` and `calibration` are the English part's."""
+
+    def __init__(self, corpus: Corpus, parts: Sequence[Part]) -> None:
+        self.corpus = corpus
+        self.parts = tuple(parts)
+        english = self._part(ENGLISH)
+        self.settings = english.assistant.settings
+        self.retriever = english.assistant.retriever
+        self.calibration = english.assistant.calibration
+        self._calibrations = english.assistant._calibrations
+
+    @property
+    def reader(self) -> Reader | None:  # type: ignore[override]  # the English part's
+        return self._part(ENGLISH).assistant.reader
+
+    def _part(self, language: str) -> Part:
+        return next(p for p in self.parts if p.language == language)
+
+    def _order(self, question: str) -> list[Part]:
+        """The parts to ask, the question's own language first."""
+        first = question_language(question)
+        return sorted(self.parts, key=lambda p: p.language != first)
+
+    def calibration_of(self, question: str, cited: str = "") -> Calibration | None:
+        language = CHINESE if is_chinese(cited) else ENGLISH
+        return self._part(language).assistant.calibration_of(question, cited)
+
+    def with_settings(self, **changes: Any) -> Assistant:
+        chinese = {
+            k: v for k, v in changes.items() if k != "embedder" and k not in MULTILINGUAL_TUNING
+        }
+        parts = [
+            replace(
+                p,
+                assistant=p.assistant.with_settings(
+                    **(chinese if p.language == CHINESE else changes)
+                ),
+            )
+            for p in self.parts
+        ]
+        return MixedAssistant(self.corpus, parts)
+
+    @property
+    def models(self) -> dict[str, str]:
+        return {p.language: p.assistant.settings.embedder for p in self.parts}
+
+    def embedders(self) -> dict[str, Embedder]:
+        return {p.assistant.settings.embedder: p.assistant.retriever.embedder for p in self.parts}
+
+    # ---- answering: the question's own language first -----------------------------------
+
+    def _answer(self, question: str, k: int, mode: Mode, scope: Scope = Scope()) -> Answer:
+        first: Answer | None = None
+        for part in self._order(question):
+            local = part.local(scope)
+            if local is None:
+                continue
+            answer = self._global(part, part.assistant._answer(question, k, mode, local))
+            fallback = self._fallback(part, question)
+            if fallback is not None:  # another language's part: its own, stricter threshold
+                abstained = answer.abstained or answer.answerability < fallback.threshold
+                answer = replace(answer, abstained=abstained, threshold=fallback.threshold)
+            if not answer.abstained:
+                return answer
+            first = first or answer
+        assert first is not None  # a scope always lies in some part
+        return first
+
+    def _fallback(self, part: Part, question: str) -> Calibration | None:
+        """The calibration that a part of another language than `question`'s must also clear
+        (it answers only where the question's own part abstains): "to-zh-fallback" for an
+        English question's Chinese part (scripts/tune_to_chinese.py); None for the question's
+        own part, or where none was fitted."""
+        if part.language == question_language(question):
+            return None
+        settings = part.assistant.settings
+        return calibration_for(
+            settings.embedder, settings.reader, f"to-{part.language}-fallback", exact=True
+        )
+
+    def rank(
+        self,
+        question: str,
+        mode: Mode,
+        query_vector: np.ndarray | None = None,
+        scope: Scope = Scope(),
+    ) -> Retrieval:
+        """Each part's ranking in the whole corpus's rows, one after the other: the question's
+        own language first, unless it abstains where the other answers (as `ask` does).
+        `query_vector` is not used: each part embeds the question with its own model."""
+        ranked = []
+        for part in self._order(question):
+            local = part.local(scope)
+            if local is None:
+                continue
+            retrieval = part.assistant.rank(question, mode, scope=local)
+            cited = (
+                part.assistant.corpus.sentences[retrieval.ranking[0].row].text
+                if retrieval.ranking
+                else ""
+            )
+            calibrations = (
+                part.assistant.calibration_of(question, cited),
+                self._fallback(part, question),
+            )
+            clears = all(
+                answerability(retrieval, c) >= c.threshold for c in calibrations if c is not None
+            )
+            ranked.append((not clears, self._global_retrieval(part, retrieval)))
+        ranked.sort(key=lambda pair: pair[0])  # stable: the own language first among equals
+        return joined([retrieval for _, retrieval in ranked])
+
+    def retrieve(
+        self,
+        question: str,
+        mode: Mode,
+        query_vector: np.ndarray | None = None,
+        scope: Scope = Scope(),
+    ) -> Retrieval:
+        parts = [(p, p.local(scope)) for p in self._order(question)]
+        return joined(
+            [
+                self._global_retrieval(p, p.assistant.retrieve(question, mode, scope=local))
+                for p, local in parts
+                if local is not None
+            ]
+        )
+
+    def _global(self, part: Part, answer: Answer) -> Answer:
+        sentences = self.corpus.sentences
+        citations = tuple(
+            replace(c, sentence=sentences[int(part.rows[c.sentence.row])]) for c in answer.citations
+        )
+        return replace(answer, citations=citations)
+
+    def _global_retrieval(self, part: Part, retrieval: Retrieval) -> Retrieval:
+        ranking = tuple(replace(r, row=int(part.rows[r.row])) for r in retrieval.ranking)
+        return replace(retrieval, ranking=ranking)
+
+    # ---- changing and saving -----------------------------------------------------------
+
+    def _reindexed(self, corpus: Corpus, progress: Progress = quiet) -> Assistant:
+        return per_language(self, corpus, self.settings, progress)
+
+    def save(self, store: str | Path) -> None:
+        parts = tuple(
+            StoredPart(p.language, p.assistant.settings, p.rows, p.assistant.retriever.indexes)
+            for p in self.parts
+        )
+        save_store(Path(store), StoredIndexes(self.settings, self.corpus, None, parts))
+
+    @classmethod
+    def from_stored(
+        cls, stored: StoredIndexes, reuse: Mapping[str, Embedder] | None = None
+    ) -> MixedAssistant:
+        """The assistant of a store written by `save`: each part's model from `reuse` (by
+        name) or loaded when it first has something to embed."""
+        parts = []
+        for part in stored.parts:
+            corpus = stored.corpus.subset(part.rows.tolist())
+            model = part.settings.embedder
+            embedder = embedder_for(model, reuse, part.indexes.dimension)
+            parts.append(
+                Part(
+                    part.language,
+                    part.rows,
+                    Assistant(corpus, embedder, part.indexes, part.settings),
+                )
+            )
+        return cls(stored.corpus, parts)
 
 
 # Question and cited-sentence languages with calibrations of their own (`calibration_for`).

@@ -124,6 +124,14 @@ class Settings:
         return cls(**{key: value for key, value in data.items() if key in known})
 
 
+def routed(settings: Settings) -> bool:
+    """Whether a collection under `settings` is indexed per language (`qa.assistant.MixedAssistant`): its model
+    is the automatic choice, not one the user named, and its vectors are in the store folder
+    (Milvus keeps one model's collections)."""
+    automatic = settings.embedder in (DEFAULT_MODEL, MULTILINGUAL_MODEL)
+    return settings.auto_model and automatic and not settings.milvus
+
+
 # Indexing, fusion and reading for MULTILINGUAL_MODEL, tuned on the CMRC 2018 trial set only
 # (scripts/tune_on_train.py ../shared/data/cmrc2018/squad-style-data_cmrc2018_trial.json
 # --model multilingual-e5-small --every 1 --grid wide [--titled] --reader), never on the dev sets

@@ -23,7 +23,7 @@ from qa.ingest.documents import make_document
 from qa.serve import Collection
 from qa.serve.cli import main
 from qa.serve.indexing import index_paths
-from qa.settings import MULTILINGUAL_MODEL
+from qa.settings import DEFAULT_MODEL, MULTILINGUAL_MODEL
 from tests.conftest import SAMPLE, FakeEmbedder
 
 ARTICLES = {
@@ -238,17 +238,20 @@ def test_dry_run_lists_the_changes_and_changes_nothing(
     assert (done["added"], done["updated"], done["removed"], done["kept"]) == (2, 1, 2, 1)
 
 
-def test_embedded_sentences_counts_everything_embedded_again_for_a_chinese_document(
+def test_a_chinese_document_added_to_an_english_store_embeds_only_its_own_sentences(
     tmp_path: Path, embedded: list[int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     articles = _folder(tmp_path / "articles", ARTICLES)
     store = str(tmp_path / "store")
-    _qa_index(capsys, embedded, str(articles), "--store", store)
+    first = _qa_index(capsys, embedded, str(articles), "--store", store)
     chinese = _file(tmp_path / "delta.txt", CHINESE)
     report = _qa_index(capsys, embedded, str(chinese), "--store", store)
-    assert report["embedder"] == MULTILINGUAL_MODEL  # the store changed model
+    # A part of its own, with the multilingual model; the English part keeps its vectors.
+    assert report["embedder"] == f"{DEFAULT_MODEL} + {MULTILINGUAL_MODEL}"
     assert (report["added"], report["kept"]) == (1, 3)
-    assert report["embedded_sentences"] == report["sentences"] > 7  # all, not the new 3
+    assert report["embedded_sentences"] == report["sentences"] - first["sentences"] > 0
+    again = _qa_index(capsys, embedded, str(chinese), "--store", store)  # loads both parts
+    assert again["embedded_sentences"] == 0 and again["unchanged"] == 1
 
 
 def test_another_model_embeds_everything_again_and_keeps_other_paths(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from qa import Assistant, QAError, Settings
-from qa.index.store import MANIFEST, load_store, save_store, store_generation
+from qa.index.store import FORMAT_VERSION, MANIFEST, load_store, save_store, store_generation
 from qa.serve.collection import Collection, remove_documents
 from tests.conftest import FakeEmbedder
 
@@ -186,7 +186,7 @@ def test_every_save_counts_a_generation_and_a_store_without_one_still_loads(tmp_
     manifest = json.loads((store / MANIFEST).read_text(encoding="utf-8"))
     del manifest["generation"]  # as qa wrote stores before generations were counted
     (store / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    assert store_generation(store) == 0 and manifest["format_version"] == 4
+    assert store_generation(store) == 0 and manifest["format_version"] == FORMAT_VERSION
     assert set(load_store(store).corpus.documents) == set(stored.corpus.documents)
     save_store(store, stored)
     assert store_generation(store) == 1

@@ -62,12 +62,15 @@ def _table() -> dict[tuple[str, bool, str | None], Calibration]:
     return table
 
 
-def calibration_for(embedder: str, reader: bool, language: str | None = None) -> Calibration | None:
+def calibration_for(
+    embedder: str, reader: bool, language: str | None = None, exact: bool = False
+) -> Calibration | None:
     """The packaged calibration for `embedder` (by name or folder) with or without the reader,
     for `language`: "zh" for Chinese questions, "to-zh" for other questions cited to a
-    Chinese sentence, None for the rest (fitted on English); falling back to the one for
-    None; None if never calibrated."""
-    for wanted in dict.fromkeys((language, None)):
+    Chinese sentence, "to-zh-fallback" for English questions a mixed collection's Chinese part
+    answers (`qa.assistant.MixedAssistant`), None for the rest (fitted on English); unless
+    `exact`, falling back to the one for None; None if never calibrated."""
+    for wanted in dict.fromkeys((language,) if exact else (language, None)):
         for (name, with_reader, language_of), calibration in _table().items():
             same_model = name == embedder or resolve_model_path(name) == embedder
             if (with_reader, language_of) == (reader, wanted) and same_model:

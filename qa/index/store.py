@@ -33,6 +33,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from qa.errors import DamagedStoreError, QAError
 from qa.index.corpus import Corpus
 from qa.index.indexes import Indexes
@@ -41,20 +43,35 @@ from qa.index.metadata import read_metadata, write_metadata
 from qa.index.milvus import space_of
 from qa.settings import Settings
 
-FORMAT_VERSION = 4  # 4: stable sentence ids; 3: metadata in SQLite (2 had JSON lines)
-READABLE_VERSIONS = (3, 4)
+# 5: a part per language (`qa.assistant.MixedAssistant`); 4: stable sentence ids; 3: metadata in SQLite
+FORMAT_VERSION = 5
+READABLE_VERSIONS = (3, 4, 5)
 MANIFEST = "manifest.json"
+PARTS, ROWS = "parts", "rows.npy"
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class StoredPart:
+    """One language's indexes in a store indexed per language (`qa.assistant.MixedAssistant`): its settings,
+    its sentences' rows in the whole corpus (ascending) and indexes over just those."""
+
+    language: str
+    settings: Settings
+    rows: np.ndarray
+    indexes: Indexes
+
+
+@dataclass(frozen=True)
 class StoredIndexes:
-    """Everything a store holds, loaded."""
+    """Everything a store holds, loaded: the indexes of the whole corpus, or (`indexes`
+    None) those of each language's `parts`, in `parts/LANGUAGE/`."""
 
     settings: Settings
     corpus: Corpus
-    indexes: Indexes
+    indexes: Indexes | None
+    parts: tuple[StoredPart, ...] = ()
 
 
 def save_store(folder: Path, stored: StoredIndexes) -> None:
@@ -180,6 +197,8 @@ def _load(folder: Path) -> StoredIndexes:
     settings = Settings.from_json(manifest["settings"])
     try:
         corpus = read_metadata(folder)
+        if "parts" in manifest:
+            return StoredIndexes(settings, corpus, None, _load_parts(folder, manifest, corpus))
         indexes = Indexes.load(folder, corpus, space_of(settings))
     except (OSError, KeyError, TypeError, ValueError, sqlite3.Error) as exc:
         raise DamagedStoreError(
@@ -188,6 +207,21 @@ def _load(folder: Path) -> StoredIndexes:
     except QAError as exc:
         raise DamagedStoreError(str(exc)) from exc
     return StoredIndexes(settings, corpus, indexes)
+
+
+def _load_parts(folder: Path, manifest: dict, corpus: Corpus) -> tuple[StoredPart, ...]:
+    parts = []
+    for entry in manifest["parts"]:
+        language = entry["language"]
+        where = folder / PARTS / language
+        rows = np.load(where / ROWS)
+        indexes = Indexes.load(where, corpus.subset(rows.tolist()))
+        parts.append(StoredPart(language, Settings.from_json(entry["settings"]), rows, indexes))
+    if sum(len(p.rows) for p in parts) != len(corpus.sentences):
+        raise ValueError(
+            f"its parts hold {sum(len(p.rows) for p in parts)} sentences, not {len(corpus.sentences)}"
+        )
+    return tuple(parts)
 
 
 def load_documents(folder: Path) -> tuple[Settings, Corpus]:
@@ -258,15 +292,33 @@ def store_generation(folder: Path) -> int | None:
 def _write(folder: Path, stored: StoredIndexes, generation: int) -> None:
     corpus = stored.corpus
     write_metadata(folder, corpus)
-    stored.indexes.save(folder)
-    manifest = {
+    first = stored.parts[0].indexes if stored.parts else stored.indexes
+    assert first is not None  # a store holds the whole corpus's indexes or its parts'
+    if stored.indexes is not None:
+        stored.indexes.save(folder)
+    for part in stored.parts:
+        where = folder / PARTS / part.language
+        part.indexes.save(where)
+        np.save(where / ROWS, part.rows)
+    manifest: dict = {
         "format_version": FORMAT_VERSION,
         "generation": generation,
         "embedder": stored.settings.embedder,
-        "dimension": stored.indexes.dimension,
+        "dimension": first.dimension,
         "documents": len(corpus.documents),
         "sentences": len(corpus.sentences),
         "settings": stored.settings.to_json(),
     }
+    if stored.parts:
+        manifest["parts"] = [
+            {
+                "language": p.language,
+                "embedder": p.settings.embedder,
+                "dimension": p.indexes.dimension,
+                "sentences": len(p.rows),
+                "settings": p.settings.to_json(),
+            }
+            for p in stored.parts
+        ]
     # The manifest goes last: a folder without one is never taken for a store.
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

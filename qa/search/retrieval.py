@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -35,6 +36,14 @@ class Retrieval:
     best_similarity: float
     best_reading: float | None = None
     coverage: float | None = None
+
+
+def joined(retrievals: Sequence[Retrieval]) -> Retrieval:
+    """One ranking of several (one per language's indexes): each one's after the one before,
+    ranks renumbered; the first one's evidence (best cosine, reading, coverage) is its own."""
+    together = (ranked for retrieval in retrievals for ranked in retrieval.ranking)
+    ranking = tuple(replace(r, rank=rank) for rank, r in enumerate(together, start=1))
+    return replace(retrievals[0], ranking=ranking)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from embeddings import Embedder
 from qa.assistant import Assistant
 from qa.errors import DamagedStoreError, QAError
 from qa.index.locks import writing
-from qa.index.store import holds_store, read_manifest, store_generation
+from qa.index.store import holds_store, store_generation
 from qa.ingest.files import gathered, read_one
 from qa.progress import Progress
 from qa.types import Document
@@ -296,11 +296,9 @@ class Collection:
                 log.info("reloaded %s, changed by another process", self.folder)
 
     def _loaded(self) -> Assistant:
-        """The store on disk, with this snapshot's embedder where the store's model is the
-        same (else the store's own model is loaded)."""
-        current = self._snapshot.assistant
-        same = read_manifest(self.folder).get("embedder") == current.settings.embedder
-        return Assistant.load(self.folder, current.retriever.embedder if same else None)
+        """The store on disk, with this snapshot's embedders where the store's models are the
+        same (else the store's own models are loaded)."""
+        return Assistant.load(self.folder, reuse=self._snapshot.assistant.embedders())
 
 
 def _within(read: Document | QAError, max_chars: int | None) -> Document | QAError:

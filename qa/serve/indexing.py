@@ -142,7 +142,9 @@ def _indexed(
         assistant.save(store)
     # On Ray the new sentences are embedded on the cluster first, then placed in the index in a
     # phase of their own over the same sentences: the last phase counts each of them once.
-    embedded = sum(rebuilding.totals) + (updating.totals[-1] if updating.totals else 0)
+    # Indexed per language (`qa.assistant.MixedAssistant`), each language embeds in a phase.
+    updated = updating.totals[-1:] if on_ray else updating.totals
+    embedded = sum(rebuilding.totals) + sum(updated)
     return _report(store, change, ingested, assistant, embedded)
 
 
@@ -201,7 +203,7 @@ def _report(
         skipped=plan.skipped,
         kept_previous=plan.kept_previous,
         near_empty=plan.near_empty,
-        embedder=assistant.settings.embedder,
+        embedder=" + ".join(dict.fromkeys(assistant.models.values())),
     )
 
 
