@@ -39,6 +39,7 @@ from qa.progress import Progress, quiet
 from qa.search.followup import Turn, follow_up_context
 from qa.search.headings import headings_as_context
 from qa.search.retrieval import Retrieval, Retriever, Scope, joined
+from qa.search.translation import chinese_words
 from qa.settings import MULTILINGUAL_TUNING, Settings, routed
 from qa.types import Answer, Document, Mode
 
@@ -393,9 +394,29 @@ class Assistant:
         query_vector: np.ndarray | None = None,
         scope: Scope = Scope(),
     ) -> Retrieval:
-        """The first-stage ranking (up to `settings.depth` sentences), before any reading."""
+        """The first-stage ranking (up to `settings.depth` sentences), before any reading. A
+        question that is not Chinese, over Chinese sentences (`Settings.translate_questions`),
+        is searched by BM25 with its words' Chinese translations added
+        (`qa.search.translation`), its embedding staying the question's own."""
         depth = min(self.settings.depth, len(self.corpus.sentences))
-        return self.retriever.retrieve(question, mode, depth, query_vector, scope)
+        if not (self.settings.translate_questions and self._chinese) or is_chinese(question):
+            return self.retriever.retrieve(question, mode, depth, query_vector, scope)
+        if query_vector is None:
+            query_vector = self.retriever.embed_question(question)
+        searched = f"{question} {chinese_words(question)}"
+        return self._translated.retrieve(searched, mode, depth, query_vector, scope)
+
+    @cached_property
+    def _chinese(self) -> bool:
+        """Whether every document of the collection is Chinese (`qa.index.languages`)."""
+        return set(language_rows(self.corpus)) == {CHINESE}
+
+    @cached_property
+    def _translated(self) -> Retriever:
+        """The retriever for questions searched with their Chinese translations."""
+        r, settings = self.retriever, self.settings
+        weight = settings.with_(lexical_weight=settings.translated_lexical_weight)
+        return Retriever(r.embedder, r.indexes, self.corpus.passage_of, weight)
 
     def _check(
         self, question: str, k: int | None, mode: Mode | str | None

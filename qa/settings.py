@@ -40,6 +40,10 @@ class Settings:
             story) is found by questions that name it. Set when the store is built.
         reader: Whether the trained reader (qa/answer/reader.py) reads the top sentences: it rescores
             them, marks each one's answer span and informs answerability.
+        translate_questions: A question that is not Chinese, asked of Chinese sentences, is
+            searched by BM25 with its words' Chinese translations too (CC-CEDICT,
+            `qa.search.translation`), BM25 then weighing `translated_lexical_weight`.
+        translated_lexical_weight: `lexical_weight` for such a question.
         read_depth: How many top sentences the reader reads.
         reader_weight: Weight of the reader's log-odds added to a read sentence's score.
         abstain_threshold: Answerability below this abstains; None takes the packaged
@@ -66,6 +70,8 @@ class Settings:
     context_sentences: int = 1
     titled: bool = False
     reader: bool = True
+    translate_questions: bool = False
+    translated_lexical_weight: float = 0.3
     read_depth: int = 5
     reader_weight: float = 0.25
     abstain_threshold: float | None = None
@@ -146,4 +152,5 @@ MULTILINGUAL_TUNING: dict[str, Any] = {
     "passage_dense_weight": 0.0,
     "reader": False,
     "titled": True,
+    "translate_questions": True,
 }

@@ -230,3 +230,23 @@ def test_a_store_with_one_model_for_both_languages_loads_and_is_split_at_its_nex
     )
     new.save(tmp_path / "store")
     assert isinstance(Assistant.load(tmp_path / "store"), MixedAssistant)
+
+
+def test_an_english_question_over_chinese_sentences_is_searched_with_its_words_in_chinese(
+    chinese: Assistant,
+) -> None:
+    from qa.search.translation import chinese_words
+
+    words = chinese_words("Which university heads the biomedical alliance?").split()
+    assert "大学" in words and "联盟" in words  # CC-CEDICT: university, alliance
+    assert chinese_words("Matsudaira Yasutada") == ""  # names the dictionary lacks: nothing
+    answer = chinese.ask("Which university heads the biomedical alliance?", k=1)
+    cited = answer.citations[0]
+    assert cited.text == DIRECTOR
+    assert cited.evidence.bm25_score is not None and cited.evidence.bm25_score > 0
+    untranslated = chinese.with_settings(translate_questions=False)
+    assert untranslated.ask(
+        "Which university heads the biomedical alliance?", k=1
+    ).citations[0].evidence.bm25_score is None  # BM25 found nothing to match before
+    # A Chinese question is searched as it is, and an English collection never translates.
+    assert chinese.settings.translate_questions and not Settings().translate_questions

