@@ -1,7 +1,8 @@
 """Example questions for the chat, taken from the collection itself and in its language: the
-questions its documents ask (a FAQ's question headings, "Q:" lines), then "What is X?" for
-the things they define ("X is a ..."); each kept only when the assistant answers it, and one question the documents
-cannot answer, kept only when the assistant says so."""
+questions its documents ask (a FAQ's question headings, "Q:" lines), then "What is X?" and
+"What does X do?" for the names they define ("X is a ...", "X reads the ..."); each kept
+only when the assistant answers it, and one question the documents cannot answer, kept only
+when the assistant says so."""
 
 from __future__ import annotations
 
@@ -31,14 +32,14 @@ _NUMBERING = re.compile(r"^\s*(?:(?:\d+\.)+\d*|\d+\)|[A-Z]\.|Q\s*[:.]|问\s*[:�
 _NAME = r"(?:[A-Z0-9][\w+]*|[a-z]+[-_.+][\w.+-]*)(?:[- ](?:[A-Z0-9][\w+]*|[a-z]+[-_.+][\w.+-]*)){0,2}"
 _DEFINITION = re.compile(rf"^({_NAME}) (is|are) (?:a|an|the|one) ")
 _DOES = re.compile(rf"^({_NAME}) (?!is |was |has |does )[a-z]{{3,}}s (?:a|an|the|\w+ing|\w+s)\b")
-_CHINESE_DEFINITION = re.compile(r"^([\u4e00-\u9fff]{2,8})是(?:一[个种款套])")
+_CHINESE_DEFINITION = re.compile(r"^([\u4e00-\u9fff]{2,8})是(?:一[个個种種款套])")
 _NOT_NAMES = frozenset({"This", "That", "It", "There", "Here", "The", "A", "An", "What", "Which"})
 _QUESTION_WORDS = re.compile(
     r"^(?:how|what|why|when|where|who|whom|whose|which|can|could|does|do|did|is|are|was|were|"
     r"should|will|would|may|might|must|has|have)\b",
     re.IGNORECASE,
 )
-_CHINESE_QUESTION = re.compile(r"什么|怎么|怎样|如何|为什么|为何|哪|吗|是否|多少|谁")
+_CHINESE_QUESTION = re.compile(r"[什甚][么麼]|怎[么麼样樣]|如何|[为為]什[么麼]|[为為]何|哪|[吗嗎]|是否|多少|[谁誰]")
 
 
 def example_questions(assistant: Assistant, limit: int = 4) -> tuple[str, ...]:
