@@ -10,14 +10,17 @@ document is read, and asked about, in its Chinese context.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from embeddings import DEFAULT_MODEL, MULTILINGUAL_MODEL
 from qa.index.corpus import Corpus
-from qa.ingest.language import is_chinese
+from qa.ingest.language import CJK, is_chinese
 from qa.settings import MULTILINGUAL_TUNING, Settings
 
 ENGLISH, CHINESE = "en", "zh"
+_CJK = re.compile(f"[{CJK}]")
 
 
 def question_language(question: str) -> str:
@@ -29,16 +32,16 @@ def language_rows(corpus: Corpus) -> dict[str, np.ndarray]:
     """The rows of each language's sentences, ascending: a document's sentences are all in its
     language, Chinese when at least half of them are (a Chinese article with an English track
     list or command lines stays Chinese)."""
-    chinese: dict[str, list[bool]] = {}
-    for sentence in corpus.sentences:
-        chinese.setdefault(sentence.doc_id, []).append(is_chinese(sentence.text))
-    language = {
-        doc: CHINESE if 2 * sum(marks) >= len(marks) else ENGLISH for doc, marks in chinese.items()
-    }
-    rows: dict[str, list[int]] = {}
-    for sentence in corpus.sentences:
-        rows.setdefault(language[sentence.doc_id], []).append(sentence.row)
-    return {name: np.array(found, dtype=np.int64) for name, found in sorted(rows.items())}
+    rows: dict[str, list[np.ndarray]] = {}
+    for doc_id, document in corpus.documents.items():
+        sentences = corpus.document_sentences(doc_id)  # a document's rows are contiguous
+        if not len(sentences):
+            continue
+        marks = [is_chinese(s.text) for s in sentences] if _CJK.search(document.text) else []
+        language = CHINESE if marks and 2 * sum(marks) >= len(marks) else ENGLISH
+        first = sentences[0].row
+        rows.setdefault(language, []).append(np.arange(first, first + len(sentences)))
+    return {name: np.sort(np.concatenate(found)) for name, found in sorted(rows.items())}
 
 
 def settings_for(settings: Settings, language: str) -> Settings:
