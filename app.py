@@ -95,7 +95,11 @@ UPLOAD_MAX_CHARS = int(os.environ.get("QA_UPLOAD_MAX_CHARS", "2000000"))
 SHOW_ANSWER = "() => { window.qaShowAnswer(); window.qaShowCited(); }"
 
 
-I18N = gr.I18n(**translations())
+I18N = gr.I18n(
+    **translations(
+        suffixes=", ".join(sorted(SUPPORTED_SUFFIXES)), megabytes=MAX_FILE_BYTES // 1_000_000
+    )
+)
 
 
 def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
@@ -190,8 +194,7 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
             open_link = gr.Button("Open source", visible="hidden", elem_id="qa-source-open")
         with gr.Tab(I18N("documents")):
             files = gr.File(
-                label=f"Add documents ({', '.join(sorted(SUPPORTED_SUFFIXES))}; "
-                f"up to {MAX_FILE_BYTES // 1_000_000} MB each)",
+                label=I18N("add_files"),
                 file_count="multiple",
                 file_types=sorted(SUPPORTED_SUFFIXES),
             )
@@ -380,20 +383,21 @@ class _Documents:
         self, paths: list[str] | None, request: gr.Request, progress: gr.Progress = gr.Progress()
     ) -> tuple[Any, ...]:
         if not paths:
-            return (None, "Choose one or more files to add.", *self.view(request))
+            return (None, say("choose_files", _language(request)), *self.view(request))
         added = _upload(
             self._collection, paths, self._keep, lambda done, what: progress(done, desc=what)
         )
-        return (None, _upload_message(added), *self.view(request))
+        return (None, _upload_message(added, _language(request)), *self.view(request))
 
     def remove_choice(self, doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not doc_id:
-            return ("Choose a document to remove.", *self.view(request))
+            return (say("choose_document", _language(request)), *self.view(request))
         try:
             document = self._collection.remove(doc_id)
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
-        message = f"Removed **{plain_name(document.title)}** ({plain_name(document.source)})."
+        title, source = plain_name(document.title), plain_name(document.source)
+        message = say("removed", _language(request), title=title, source=source)
         return (message, *self.view(request))
 
     def examples(self) -> list[list[str]]:
@@ -425,18 +429,16 @@ def _choices(collection: Collection) -> list[tuple[str, str]]:
     return [(safe_name(f"{d.title} ({d.source})"), d.doc_id) for d in collection.documents()]
 
 
-def _upload_message(added: Added) -> str:
+def _upload_message(added: Added, language: str = "en") -> str:
     lines = []
     if added.documents:
         names = ", ".join(f"**{plain_name(d.title)}**" for d in added.documents)
-        lines.append(f"Indexed {len(added.documents)} document(s): {names}.")
+        lines.append(say("indexed", language, count=len(added.documents), names=names))
     for name, reason in added.skipped:  # reasons quote titles and file names
-        lines.append(f"Skipped {plain_name(name)}: {plain_name(reason)}")
+        lines.append(say("skipped", language, name=plain_name(name), reason=plain_name(reason)))
     for name in added.near_empty:
-        lines.append(
-            f"Note: {plain_name(name)} has almost no text; check it is the file you meant."
-        )
-    return "  \n".join(lines) or "Nothing to add."
+        lines.append(say("near_empty", language, name=plain_name(name)))
+    return "  \n".join(lines) or say("nothing_added", language)
 
 
 def serve(

@@ -60,3 +60,12 @@ def test_the_browser_language_picks_the_interface_words(sample_assistant) -> Non
     assert "**Answer:**" in chat_markdown(answered, "en")
     not_found = sample_assistant.ask(OFF_TOPIC["en"])
     assert "这些文档中没有找到答案。" in chat_markdown(not_found, "zh")
+
+
+def test_interface_labels_are_filled_in_for_each_language() -> None:
+    from qa.serve.interface_text import translations
+
+    labels = translations(suffixes=".md, .txt", megabytes=50)
+    assert labels["en"]["add_files"] == "Add documents (.md, .txt; up to 50 MB each)"
+    assert labels["zh-TW"]["add_files"] == "添加文档（.md, .txt；每个最多 50 MB）"
+    assert "{count}" in labels["zh"]["header"]  # the server fills that one in per request

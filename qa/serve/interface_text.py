@@ -23,6 +23,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "source": "Source",
         "remove_choice": "Remove a document",
         "remove": "Remove",
+        "add_files": "Add documents ({suffixes}; up to {megabytes} MB each)",
+        "choose_files": "Choose one or more files to add.",
+        "choose_document": "Choose a document to remove.",
+        "indexed": "Indexed {count} document(s): {names}.",
+        "skipped": "Skipped {name}: {reason}",
+        "near_empty": "Note: {name} has almost no text; check it is the file you meant.",
+        "nothing_added": "Nothing to add.",
+        "removed": "Removed **{title}** ({source}).",
         # Text the server writes; {placeholders} are filled in by `say`.
         "header": "## Cited answers\nAsk about **{count}** document(s) ({sentences} sentences): "
         "{titles}.\nEvery answer is an exact sentence from the documents, numbered [1]..[k]; "
@@ -55,6 +63,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "source": "原文",
         "remove_choice": "删除文档",
         "remove": "删除",
+        "add_files": "添加文档（{suffixes}；每个最多 {megabytes} MB）",
+        "choose_files": "请选择要添加的文件。",
+        "choose_document": "请选择要删除的文档。",
+        "indexed": "已索引 {count} 篇文档：{names}。",
+        "skipped": "已跳过 {name}：{reason}",
+        "near_empty": "注意：{name} 几乎没有文字，请确认是否选对了文件。",
+        "nothing_added": "没有可添加的内容。",
+        "removed": "已删除 **{title}**（{source}）。",
         "header": "## 有出处的回答\n可就 **{count}** 篇文档（{sentences} 句）提问：{titles}。\n"
         "每条回答都是文档中的原句，编号为 [1]..[k]；点击编号可在原文中查看。",
         "answer": "**答案：** {span}（出自 [1]）",
@@ -84,7 +100,19 @@ def say(key: str, language: str = "en", **values: object) -> str:
     return texts[key].format(**values) if values else texts[key]
 
 
-def translations() -> dict[str, dict[str, str]]:
-    """The labels for `gr.I18n`, by browser locale ("zh-CN", "zh-TW" and "zh" all Chinese)."""
-    zh = TEXTS["zh"]
-    return {"en": TEXTS["en"], "zh": zh, "zh-CN": zh, "zh-TW": zh, "zh-HK": zh}
+def translations(**values: object) -> dict[str, dict[str, str]]:
+    """The labels for `gr.I18n`, by browser locale ("zh-CN", "zh-TW" and "zh" all Chinese),
+    with `values` filled in where a label has placeholders for them."""
+
+    def filled(texts: dict[str, str]) -> dict[str, str]:
+        return {key: _filled(text, values) for key, text in texts.items()}
+
+    en, zh = filled(TEXTS["en"]), filled(TEXTS["zh"])
+    return {"en": en, "zh": zh, "zh-CN": zh, "zh-TW": zh, "zh-HK": zh}
+
+
+def _filled(text: str, values: dict[str, object]) -> str:
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError):  # a text the server fills in later
+        return text
