@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -345,17 +345,24 @@ class Assistant:
         return replace(answer, searched=anywhere.topic(question))
 
     def _answer(self, question: str, k: int, mode: Mode, scope: Scope = Scope()) -> Answer:
-        ranked = self.rank(question, mode, scope=scope)
-        cited = self.corpus.sentences[ranked.ranking[0].row].text if ranked.ranking else ""
+        return self._made(question, k, mode, self.rank(question, mode, scope=scope))
+
+    def _made(self, question: str, k: int, mode: Mode, ranked: Retrieval) -> Answer:
+        """The answer `ranked` gives, judged by `_judge`."""
         return make_answer(
             self.corpus,
             question,
             mode,
             ranked,
             k,
-            self.calibration_of(question, cited),
+            self._judge(question, ranked),
             self.settings.context_sentences,
         )
+
+    def _judge(self, question: str, ranked: Retrieval) -> Calibration | None:
+        """The calibration that judges `ranked`: `calibration_of` the question and its [1]."""
+        cited = self.corpus.sentences[ranked.ranking[0].row].text if ranked.ranking else ""
+        return self.calibration_of(question, cited)
 
     def rank(
         self,
@@ -586,21 +593,33 @@ class MixedAssistant(Assistant):
     # ---- answering: the question's own language first -----------------------------------
 
     def _answer(self, question: str, k: int, mode: Mode, scope: Scope = Scope()) -> Answer:
-        first: Answer | None = None
+        judged = self._judged(question, mode, scope)
+        first = next(judged, None)
+        assert first is not None  # a scope always lies in some part
+        # The first part that clears (the other is asked only when the first does not).
+        part, ranked, clears = first if first[2] else next((j for j in judged if j[2]), first)
+        answer = part.assistant._made(question, k, mode, ranked)
+        fallback = self._fallback(part, question)
+        if fallback is not None:  # another language's part: its own, stricter threshold too
+            answer = replace(answer, abstained=not clears, threshold=fallback.threshold)
+        return self._global(part, answer)
+
+    def _judged(
+        self, question: str, mode: Mode, scope: Scope
+    ) -> Iterator[tuple[Part, Retrieval, bool]]:
+        """Each part's ranking (in its own rows), the question's own language first, and
+        whether it clears its part's calibration (`_judge`) and, for a part of another
+        language, `_fallback` as well."""
         for part in self._order(question):
             local = part.local(scope)
             if local is None:
                 continue
-            answer = self._global(part, part.assistant._answer(question, k, mode, local))
-            fallback = self._fallback(part, question)
-            if fallback is not None:  # another language's part: its own, stricter threshold
-                abstained = answer.abstained or answer.answerability < fallback.threshold
-                answer = replace(answer, abstained=abstained, threshold=fallback.threshold)
-            if not answer.abstained:
-                return answer
-            first = first or answer
-        assert first is not None  # a scope always lies in some part
-        return first
+            ranked = part.assistant.rank(question, mode, scope=local)
+            judges = (part.assistant._judge(question, ranked), self._fallback(part, question))
+            clears = bool(ranked.ranking) and all(
+                answerability(ranked, c) >= c.threshold for c in judges if c is not None
+            )
+            yield part, ranked, clears
 
     def _fallback(self, part: Part, question: str) -> Calibration | None:
         """The calibration that a part of another language than `question`'s must also clear
@@ -624,27 +643,8 @@ class MixedAssistant(Assistant):
         """Each part's ranking in the whole corpus's rows, one after the other: the question's
         own language first, unless it abstains where the other answers (as `ask` does).
         `query_vector` is not used: each part embeds the question with its own model."""
-        ranked = []
-        for part in self._order(question):
-            local = part.local(scope)
-            if local is None:
-                continue
-            retrieval = part.assistant.rank(question, mode, scope=local)
-            cited = (
-                part.assistant.corpus.sentences[retrieval.ranking[0].row].text
-                if retrieval.ranking
-                else ""
-            )
-            calibrations = (
-                part.assistant.calibration_of(question, cited),
-                self._fallback(part, question),
-            )
-            clears = all(
-                answerability(retrieval, c) >= c.threshold for c in calibrations if c is not None
-            )
-            ranked.append((not clears, self._global_retrieval(part, retrieval)))
-        ranked.sort(key=lambda pair: pair[0])  # stable: the own language first among equals
-        return joined([retrieval for _, retrieval in ranked])
+        judged = sorted(self._judged(question, mode, scope), key=lambda j: not j[2])  # stable
+        return joined([self._global_retrieval(part, ranked) for part, ranked, _ in judged])
 
     def retrieve(
         self,
