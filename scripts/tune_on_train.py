@@ -233,7 +233,6 @@ def _write_calibration(
     n: int,
     command: str,
 ) -> None:
-    path = Path(__file__).resolve().parents[1] / "qa" / "data" / "calibration.json"
     entry = {
         "embedder": model,
         "threshold": abstention["threshold"],
@@ -247,9 +246,19 @@ def _write_calibration(
             f"asked of another article (ROC AUC {abstention['roc_auc']:.3f})"
         ),
     }
+    store_calibration(entry)
+
+
+def store_calibration(entry: dict) -> None:
+    """Put `entry` first in qa/data/calibration.json, in place of the one for the same
+    embedder, reader use and language."""
+    path = Path(__file__).resolve().parents[1] / "qa" / "data" / "calibration.json"
     table = json.loads(path.read_text(encoding="utf-8"))["calibrations"]
-    key = (model, False, language)
-    kept = [e for e in table if (e["embedder"], e.get("reader", False), e.get("language")) != key]
+
+    def key(e: dict) -> tuple:
+        return (e["embedder"], e.get("reader", False), e.get("language"))
+
+    kept = [e for e in table if key(e) != key(entry)]
     path.write_text(
         json.dumps({"calibrations": [entry, *kept]}, indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",

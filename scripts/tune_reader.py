@@ -38,7 +38,7 @@ from qa.evaluation.metrics import ranking_metrics, roc_auc  # noqa: E402
 from qa.search.retrieval import Retrieval  # noqa: E402
 from scripts.near_misses import names, near_miss  # noqa: E402
 from scripts.real_doc_askings import Askings, asking_features, real_doc_askings  # noqa: E402
-from scripts.tune_on_train import _cached, _digest  # noqa: E402
+from scripts.tune_on_train import _cached, _digest, store_calibration  # noqa: E402
 
 DEPTHS = (3, 5, 10)
 ANSWER_SHARE = 0.95
@@ -337,12 +337,7 @@ def _cross_validated(
 
 
 def write_calibration(result: dict[str, object], every: int) -> None:
-    path = Path(__file__).resolve().parents[1] / "qa" / "data" / "calibration.json"
-    table = json.loads(path.read_text(encoding="utf-8"))
-    entries = [
-        e for e in table["calibrations"] if not (e["embedder"] == DEFAULT_MODEL and e.get("reader"))
-    ]
-    entries.append(
+    store_calibration(
         {
             "embedder": DEFAULT_MODEL,
             "reader": True,
@@ -370,9 +365,6 @@ def write_calibration(result: dict[str, object], every: int) -> None:
             ),
         }
     )
-    table["calibrations"] = entries
-    path.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -33,10 +33,10 @@ from embeddings import MULTILINGUAL_MODEL, embed_queries, make_embedder  # noqa:
 from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import roc_auc  # noqa: E402
 from qa.index.embedding import indexed_text  # noqa: E402
+from scripts.tune_on_train import store_calibration  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "docs/eval/cmrc2018-trial-english-questions.json"
-CALIBRATION = ROOT / "qa/data/calibration.json"
 SPECIFICITY = 0.98
 
 
@@ -87,15 +87,7 @@ def main() -> None:
 
 
 def _write(report: dict, every: int) -> None:
-    table = json.loads(CALIBRATION.read_text(encoding="utf-8"))
-    key = (MULTILINGUAL_MODEL, False, "to-zh-fallback")
-    entries = [
-        e
-        for e in table["calibrations"]
-        if (e["embedder"], e.get("reader", False), e.get("language")) != key
-    ]
-    entries.insert(
-        0,
+    store_calibration(
         {
             "embedder": MULTILINGUAL_MODEL,
             "threshold": report["threshold"],
@@ -110,11 +102,8 @@ def _write(report: dict, every: int) -> None:
                 f"of the first (ROC AUC {report['roc_auc']}; Youden's J would be "
                 f"{report['youden_threshold']:.3f})"
             ),
-        },
+        }
     )
-    table["calibrations"] = entries
-    CALIBRATION.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {CALIBRATION}", file=sys.stderr)
 
 
 if __name__ == "__main__":
