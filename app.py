@@ -200,7 +200,7 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
             )
             status = gr.Markdown(latex_delimiters=NO_LATEX, elem_id="qa-status")
             table = gr.Dataframe(
-                headers=["Title", "Source", "Sentences", "Characters", "Pages", "Id"],
+                headers=say("columns").split("|"),
                 value=_rows(collection),
                 interactive=False,
                 wrap=True,
@@ -371,11 +371,11 @@ class _Documents:
         self._examples: tuple[Assistant, list[list[str]]] | None = None
 
     def view(self, request: gr.Request) -> tuple[Any, ...]:
-        collection = self._collection
+        collection, language = self._collection, _language(request)
         return (
-            _rows(collection),
+            gr.Dataframe(_rows(collection), headers=say("columns", language).split("|")),
             gr.Dropdown(choices=_choices(collection), value=None),
-            _header(collection, _language(request)),
+            _header(collection, language),
             gr.Dataset(samples=self.examples()),
         )
 

@@ -40,6 +40,7 @@ from qa.search.followup import Turn, follow_up_context
 from qa.search.headings import headings_as_context
 from qa.search.retrieval import Retrieval, Retriever, Scope, joined
 from qa.search.translation import chinese_words
+from qa.search.transliteration import Transliterations
 from qa.settings import MULTILINGUAL_TUNING, Settings, routed
 from qa.types import Answer, Document, Mode
 
@@ -403,15 +404,23 @@ class Assistant:
     ) -> Retrieval:
         """The first-stage ranking (up to `settings.depth` sentences), before any reading. A
         question that is not Chinese, over Chinese sentences (`Settings.translate_questions`),
-        is searched by BM25 with its words' Chinese translations added
-        (`qa.search.translation`), its embedding staying the question's own."""
+        is searched by BM25 with its words' Chinese translations (`qa.search.translation`)
+        and the Chinese words its pinyin names spell (`qa.search.transliteration`) added; the
+        names are embedded with it too (replacing a `query_vector` given)."""
         depth = min(self.settings.depth, len(self.corpus.sentences))
         if not (self.settings.translate_questions and self._chinese) or is_chinese(question):
             return self.retriever.retrieve(question, mode, depth, query_vector, scope)
-        if query_vector is None:
-            query_vector = self.retriever.embed_question(question)
-        searched = f"{question} {chinese_words(question)}"
+        names = self._transliterations.chinese_words(question)
+        if query_vector is None or names:
+            # The embedder reads the names in Chinese beside their pinyin (docs/quality.md §6).
+            query_vector = self.retriever.embed_question(self._transliterations.named(question))
+        searched = f"{question} {chinese_words(question)} {names}"
         return self._translated.retrieve(searched, mode, depth, query_vector, scope)
+
+    @cached_property
+    def _transliterations(self) -> Transliterations:
+        """The collection's Chinese terms by their pinyin, for names in English questions."""
+        return Transliterations(self.retriever.indexes.lexical.terms())
 
     @cached_property
     def _chinese(self) -> bool:

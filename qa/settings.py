@@ -42,7 +42,8 @@ class Settings:
             them, marks each one's answer span and informs answerability.
         translate_questions: A question that is not Chinese, asked of Chinese sentences, is
             searched by BM25 with its words' Chinese translations too (CC-CEDICT,
-            `qa.search.translation`), BM25 then weighing `translated_lexical_weight`.
+            `qa.search.translation`) and the Chinese words its pinyin names spell
+            (`qa.search.transliteration`), BM25 then weighing `translated_lexical_weight`.
         translated_lexical_weight: `lexical_weight` for such a question.
         read_depth: How many top sentences the reader reads.
         reader_weight: Weight of the reader's log-odds added to a read sentence's score.
@@ -71,7 +72,7 @@ class Settings:
     titled: bool = False
     reader: bool = True
     translate_questions: bool = False
-    translated_lexical_weight: float = 0.3
+    translated_lexical_weight: float = 0.5
     read_depth: int = 5
     reader_weight: float = 0.25
     abstain_threshold: float | None = None

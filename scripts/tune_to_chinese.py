@@ -6,7 +6,8 @@ Answerable: the CMRC 2018 *trial* questions translated into English by hand
 (docs/eval/cmrc2018-trial-english-questions.json) asked of the whole trial set. Unanswerable:
 English SQuAD train questions (articles every `--every`th) asked of the same Chinese
 sentences, which do not hold their answers. The score is the question's best cosine
-(multilingual-e5-small, sentences titled as the Chinese settings index them). The scores
+(multilingual-e5-small, sentences titled as the Chinese settings index them, questions followed
+by the Chinese words their pinyin names spell, as `Assistant.retrieve` embeds them). The scores
 overlap (Youden's J is reported too), and in a mixed collection most English questions are
 about its English documents, so the threshold keeps `SPECIFICITY` of the unanswerable ones
 out: a wrong answer from the other language costs more than a "not found". Neither set is
@@ -33,6 +34,7 @@ from embeddings import MULTILINGUAL_MODEL, embed_queries, make_embedder  # noqa:
 from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import roc_auc  # noqa: E402
 from qa.index.embedding import indexed_text  # noqa: E402
+from qa.search.transliteration import Transliterations  # noqa: E402
 from scripts.tune_on_train import store_calibration  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,10 +59,12 @@ def main() -> None:
 
     model = make_embedder(MULTILINGUAL_MODEL, show_progress=True)
     corpus = chinese.corpus
-    sentences = model.embed([indexed_text(corpus, r, True) for r in range(len(corpus.sentences))])
+    texts = [indexed_text(corpus, r, True) for r in range(len(corpus.sentences))]
+    sentences = model.embed(texts)
+    named = Transliterations.of_texts(texts).named  # as the assistant embeds them
     best = {
-        name: (embed_queries(model, texts) @ sentences.T).max(axis=1)
-        for name, texts in (("answerable", asked), ("unanswerable", english))
+        name: (embed_queries(model, [named(q) for q in questions]) @ sentences.T).max(axis=1)
+        for name, questions in (("answerable", asked), ("unanswerable", english))
     }
     scores = np.concatenate([best["answerable"], best["unanswerable"]])
     labels = np.concatenate([np.ones(len(asked)), np.zeros(len(english))]).astype(bool)

@@ -294,4 +294,6 @@ def test_a_chinese_browser_gets_the_interface_in_chinese(
     bot = page.locator('[data-testid="bot"]').first
     bot.get_by_text(DIRECTORS, exact=False).first.wait_for(timeout=60_000)
     assert bot.inner_text().startswith("答案：")
+    page.get_by_role("tab", name="文档").click()
+    page.locator("#qa-documents").get_by_text("句数", exact=True).first.wait_for(timeout=60_000)
     context.close()

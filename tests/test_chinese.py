@@ -245,8 +245,37 @@ def test_an_english_question_over_chinese_sentences_is_searched_with_its_words_i
     assert cited.text == DIRECTOR
     assert cited.evidence.bm25_score is not None and cited.evidence.bm25_score > 0
     untranslated = chinese.with_settings(translate_questions=False)
-    assert untranslated.ask(
-        "Which university heads the biomedical alliance?", k=1
-    ).citations[0].evidence.bm25_score is None  # BM25 found nothing to match before
+    assert (
+        untranslated.ask("Which university heads the biomedical alliance?", k=1)
+        .citations[0]
+        .evidence.bm25_score
+        is None
+    )  # BM25 found nothing to match before
     # A Chinese question is searched as it is, and an English collection never translates.
     assert chinese.settings.translate_questions and not Settings().translate_questions
+
+
+def test_pinyin_names_in_an_english_question_find_the_chinese_words_they_spell() -> None:
+    from qa.search.transliteration import Transliterations
+
+    terms = Transliterations(["孙权", "诸葛亮", "吊钟花", "潘世成", "巴州", "时间", "改变"])
+    assert set(terms.chinese_words("When did Sun Quan meet Zhuge Liang?").split()) == {
+        "孙权",
+        "诸葛亮",
+    }
+    assert terms.chinese_words("Where was Pan Shicheng's home, near Bazhou?") == "潘世成 巴州"
+    assert terms.chinese_words("Enkianthus (diao zhong hua)") == "吊钟花"  # lower-case pinyin
+    assert terms.chinese_words("What changes made time shift?") == ""  # English words: nothing
+    assert terms.named("Who met Sun Quan?") == "Who met Sun Quan? 孙权"
+    # Four people alike but for their names: the embedder alone mixes up two of them.
+    students = Assistant.from_texts(
+        [
+            "三位同学\n\n王芳在北京大学学习化学。李明在复旦大学学习物理。"
+            "张伟在浙江大学学习数学。陈静在南京大学学习历史。"
+        ]
+    )
+    for question, cited in (
+        ("Which university did Zhang Wei attend?", "张伟在浙江大学学习数学。"),
+        ("What does Chen Jing study?", "陈静在南京大学学习历史。"),
+    ):
+        assert students.ask(question, k=1).citations[0].text == cited

@@ -47,6 +47,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def terms(self) -> list[str]:
+        """The terms the index holds."""
+        return list(self._retriever.vocab_dict)
+
     def search(self, query: str, k: int, within: np.ndarray | None = None) -> list[Hit]:
         """Return up to `k` hits with a positive BM25 score, best first; only ids in `within`
         when it is given."""

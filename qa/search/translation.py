@@ -87,3 +87,13 @@ def _dictionary() -> dict[str, Counter[str]]:
                 for word in words:
                     reverse.setdefault(word, Counter())[headword] += 3 - len(words)
     return reverse
+
+
+def english_words() -> frozenset[str]:
+    """The English words the dictionary's glosses use, and the stop words."""
+    return _english_words()
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    return frozenset(_dictionary()) | _STOP

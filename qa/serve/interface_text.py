@@ -46,6 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "score": "score {score}",
         "page": "p. {page}, ",
         "searched_as": "Follow-up, searched as: {question}",
+        "columns": "Title|Source|Sentences|Characters|Pages|Id",
     },
     "zh": {
         "chat": "问答",
@@ -83,6 +84,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "score": "得分 {score}",
         "page": "第 {page} 页，",
         "searched_as": "追问，按此检索：{question}",
+        "columns": "标题|来源|句数|字符数|页数|编号",
     },
 }
 
