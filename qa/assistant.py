@@ -37,6 +37,7 @@ from qa.ingest.language import is_chinese
 from qa.ingest.splitting import SPLITTER_VERSION
 from qa.progress import Progress, quiet
 from qa.search.followup import Turn, follow_up_context
+from qa.search.glossing import glossed
 from qa.search.headings import headings_as_context
 from qa.search.retrieval import Retrieval, Retriever, Scope, joined
 from qa.search.translation import chinese_words
@@ -374,19 +375,23 @@ class Assistant:
     ) -> Retrieval:
         """The ranking behind an answer: retrieval, then (with the reader) its top re-read;
         `scope`: a follow-up's context and the sentences it may rank."""
+        reader_weight = self.settings.reader_weight
+        if self._glosses(question):  # read, and judged, in the words it was searched with
+            # the reader marks the span and informs answerability, but does not reorder: it
+            # reads a list of glosses, not a question (docs/quality.md section 6)
+            question, query_vector, reader_weight = glossed(question), None, 0.0
         retrieval = headings_as_context(
             self.corpus, self.retrieve(question, mode, query_vector, scope)
         )
         if self.reader is None:
             return retrieval
-        settings = self.settings
         read = read_ranking(
             self.reader,
             self.corpus,
             question,
             retrieval,
-            settings.read_depth,
-            settings.reader_weight,
+            self.settings.read_depth,
+            reader_weight,
             scope.context,
         )
         if not read.ranking:
@@ -408,6 +413,8 @@ class Assistant:
         and the Chinese words its pinyin names spell (`qa.search.transliteration`) added; the
         names are embedded with it too (replacing a `query_vector` given)."""
         depth = min(self.settings.depth, len(self.corpus.sentences))
+        if self._glosses(question):
+            question, query_vector = glossed(question), None
         if not (self.settings.translate_questions and self._chinese) or is_chinese(question):
             return self.retriever.retrieve(question, mode, depth, query_vector, scope)
         names = self._transliterations.chinese_words(question)
@@ -423,9 +430,23 @@ class Assistant:
         return Transliterations(self.retriever.indexes.lexical.terms())
 
     @cached_property
+    def _languages(self) -> frozenset[str]:
+        """The languages of the collection's documents (`qa.index.languages`)."""
+        return frozenset(language_rows(self.corpus))
+
+    @property
     def _chinese(self) -> bool:
-        """Whether every document of the collection is Chinese (`qa.index.languages`)."""
-        return set(language_rows(self.corpus)) == {CHINESE}
+        """Whether every document of the collection is Chinese."""
+        return self._languages == {CHINESE}
+
+    def _glosses(self, question: str) -> bool:
+        """Whether `question` is Chinese, asked of English documents only, and is therefore
+        searched and read in its words' English glosses (`qa.search.translation.glossed`)."""
+        return (
+            self.settings.translate_questions
+            and is_chinese(question)
+            and self._languages == {ENGLISH}
+        )
 
     @cached_property
     def _translated(self) -> Retriever:
@@ -543,11 +564,13 @@ class MixedAssistant(Assistant):
     Chinese ones' by multilingual-e5-small with the fusion tuned for it, each language in its
     own vector and BM25 indexes (`qa.index.languages`). A question is answered from the part
     of its own language; only when that part abstains is it asked of the other (an English
-    question over Chinese articles: e5 reads both languages), whose answer is taken when that
-    part's own calibration (`calibration_of`: "to-zh" for an English question cited to a
-    Chinese sentence) clears its threshold. Each part ranks and abstains as it would alone,
-    so adding a language changes nothing for the other, and adding or removing documents of
-    one language embeds nothing of the other.
+    question over Chinese articles: e5 reads both languages; a Chinese one over English
+    articles: read in its words' English glosses), whose answer is taken when that part's own
+    calibration (`calibration_of`: "to-zh" for an English question cited to a Chinese
+    sentence, "zh" for a Chinese one) and the stricter `_fallback` both clear their
+    thresholds. Each part ranks and abstains as it would alone, so adding a language changes
+    nothing for the other, and adding or removing documents of one language embeds nothing
+    of the other.
 
     The corpus is the whole collection's; citations and rankings are in its rows. `settings`,
     `retriever`, `reader` and `calibration` are the English part's."""
@@ -633,7 +656,8 @@ class MixedAssistant(Assistant):
     def _fallback(self, part: Part, question: str) -> Calibration | None:
         """The calibration that a part of another language than `question`'s must also clear
         (it answers only where the question's own part abstains): "to-zh-fallback" for an
-        English question's Chinese part (scripts/tune_to_chinese.py); None for the question's
+        English question's Chinese part (scripts/tune_to_chinese.py), "to-en-fallback" for a
+        Chinese question's English part (scripts/tune_from_chinese.py); None for the question's
         own part, or where none was fitted."""
         if part.language == question_language(question):
             return None

@@ -43,7 +43,9 @@ class Settings:
         translate_questions: A question that is not Chinese, asked of Chinese sentences, is
             searched by BM25 with its words' Chinese translations too (CC-CEDICT,
             `qa.search.translation`) and the Chinese words its pinyin names spell
-            (`qa.search.transliteration`), BM25 then weighing `translated_lexical_weight`.
+            (`qa.search.transliteration`), BM25 then weighing `translated_lexical_weight`;
+            a Chinese question asked of English sentences is searched and read in its words'
+            English glosses (`qa.search.glossing`).
         translated_lexical_weight: `lexical_weight` for such a question.
         read_depth: How many top sentences the reader reads.
         reader_weight: Weight of the reader's log-odds added to a read sentence's score.
@@ -71,7 +73,7 @@ class Settings:
     context_sentences: int = 1
     titled: bool = False
     reader: bool = True
-    translate_questions: bool = False
+    translate_questions: bool = True
     translated_lexical_weight: float = 0.5
     read_depth: int = 5
     reader_weight: float = 0.25
@@ -153,5 +155,4 @@ MULTILINGUAL_TUNING: dict[str, Any] = {
     "passage_dense_weight": 0.0,
     "reader": False,
     "titled": True,
-    "translate_questions": True,
 }

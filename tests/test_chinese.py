@@ -251,8 +251,6 @@ def test_an_english_question_over_chinese_sentences_is_searched_with_its_words_i
         .evidence.bm25_score
         is None
     )  # BM25 found nothing to match before
-    # A Chinese question is searched as it is, and an English collection never translates.
-    assert chinese.settings.translate_questions and not Settings().translate_questions
 
 
 def test_pinyin_names_in_an_english_question_find_the_chinese_words_they_spell() -> None:
@@ -279,3 +277,20 @@ def test_pinyin_names_in_an_english_question_find_the_chinese_words_they_spell()
         ("What does Chen Jing study?", "陈静在南京大学学习历史。"),
     ):
         assert students.ask(question, k=1).citations[0].text == cited
+
+
+def test_a_chinese_question_over_english_sentences_is_searched_in_its_words_english_glosses(
+    sample_assistant: Assistant,
+) -> None:
+    from qa.search.glossing import glossed
+
+    words = glossed("哪所大学担任生物医药产业链联盟的理事长单位？").split()
+    assert {"university", "alliance", "director"} <= set(words)  # a word's first, not a name's
+    answer = sample_assistant.ask("哪所大学担任生物医药产业链联盟的理事长单位？", k=1)
+    assert DIRECTORS in answer.citations[0].text and not answer.abstained
+    assert sample_assistant.ask("法国的首都是哪里？").abstained  # off the topic: not answered
+    before = sample_assistant.with_settings(translate_questions=False)
+    assert (
+        DIRECTORS
+        not in before.ask("哪所大学担任生物医药产业链联盟的理事长单位？").citations[0].text
+    )

