@@ -408,14 +408,14 @@ class Assistant:
         scope: Scope = Scope(),
     ) -> Retrieval:
         """The first-stage ranking (up to `settings.depth` sentences), before any reading. A
-        question that is not Chinese, over Chinese sentences (`Settings.translate_questions`),
+        question that is not Chinese, over Chinese sentences (`Settings.cross_lingual`),
         is searched by BM25 with its words' Chinese translations (`qa.search.translation`)
         and the Chinese words its pinyin names spell (`qa.search.transliteration`) added; the
         names are embedded with it too (replacing a `query_vector` given)."""
         depth = min(self.settings.depth, len(self.corpus.sentences))
         if self._glosses(question):
             question, query_vector = glossed(question), None
-        if not (self.settings.translate_questions and self._chinese) or is_chinese(question):
+        if not (self.settings.cross_lingual and self._chinese) or is_chinese(question):
             return self.retriever.retrieve(question, mode, depth, query_vector, scope)
         names = self._transliterations.chinese_words(question)
         if query_vector is None or names:
@@ -443,7 +443,7 @@ class Assistant:
         """Whether `question` is Chinese, asked of English documents only, and is therefore
         searched and read in its words' English glosses (`qa.search.translation.glossed`)."""
         return (
-            self.settings.translate_questions
+            self.settings.cross_lingual
             and is_chinese(question)
             and self._languages == {ENGLISH}
         )
@@ -452,7 +452,7 @@ class Assistant:
     def _translated(self) -> Retriever:
         """The retriever for questions searched with their Chinese translations."""
         r, settings = self.retriever, self.settings
-        weight = settings.with_(lexical_weight=settings.translated_lexical_weight)
+        weight = settings.with_(lexical_weight=settings.cross_lingual_lexical_weight)
         return Retriever(r.embedder, r.indexes, self.corpus.passage_of, weight)
 
     def _check(

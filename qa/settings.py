@@ -40,13 +40,13 @@ class Settings:
             story) is found by questions that name it. Set when the store is built.
         reader: Whether the trained reader (qa/answer/reader.py) reads the top sentences: it rescores
             them, marks each one's answer span and informs answerability.
-        translate_questions: A question that is not Chinese, asked of Chinese sentences, is
+        cross_lingual: A question that is not Chinese, asked of Chinese sentences, is
             searched by BM25 with its words' Chinese translations too (CC-CEDICT,
             `qa.search.translation`) and the Chinese words its pinyin names spell
-            (`qa.search.transliteration`), BM25 then weighing `translated_lexical_weight`;
+            (`qa.search.transliteration`), BM25 then weighing `cross_lingual_lexical_weight`;
             a Chinese question asked of English sentences is searched and read in its words'
             English glosses (`qa.search.glossing`).
-        translated_lexical_weight: `lexical_weight` for such a question.
+        cross_lingual_lexical_weight: `lexical_weight` for such a question.
         read_depth: How many top sentences the reader reads.
         reader_weight: Weight of the reader's log-odds added to a read sentence's score.
         abstain_threshold: Answerability below this abstains; None takes the packaged
@@ -73,8 +73,10 @@ class Settings:
     context_sentences: int = 1
     titled: bool = False
     reader: bool = True
-    translate_questions: bool = True
-    translated_lexical_weight: float = 0.5
+    # Named translate_questions (English -> Chinese only, off for English collections) and
+    # translated_lexical_weight (0.3) before; stores written then get these defaults.
+    cross_lingual: bool = True
+    cross_lingual_lexical_weight: float = 0.5
     read_depth: int = 5
     reader_weight: float = 0.25
     abstain_threshold: float | None = None

@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument(
         "--untranslated",
         action="store_true",
-        help="without the dictionary and pinyin (Settings.translate_questions off): the gain's baseline",
+        help="without the dictionary and pinyin (Settings.cross_lingual off): the gain's baseline",
     )
     args = parser.parse_args()
     texts = json.loads(args.translations.read_text(encoding="utf-8"))["questions"]
@@ -51,7 +51,7 @@ def main() -> None:
         questions=tuple(replace(q, question=texts[q.qid]) for q in original.questions),
     )
     settings = Settings().for_texts(d.text for d in dev.corpus.documents.values())
-    settings = settings.with_(translate_questions=not args.untranslated)
+    settings = settings.with_(cross_lingual=not args.untranslated)
     embedder = CachedEmbedder(make_embedder(settings.embedder, show_progress=True))
     variants = [Variant(m.value, m, settings) for m in Mode]
     report: dict[str, object] = {}

@@ -244,7 +244,7 @@ def test_an_english_question_over_chinese_sentences_is_searched_with_its_words_i
     cited = answer.citations[0]
     assert cited.text == DIRECTOR
     assert cited.evidence.bm25_score is not None and cited.evidence.bm25_score > 0
-    untranslated = chinese.with_settings(translate_questions=False)
+    untranslated = chinese.with_settings(cross_lingual=False)
     assert (
         untranslated.ask("Which university heads the biomedical alliance?", k=1)
         .citations[0]
@@ -289,8 +289,15 @@ def test_a_chinese_question_over_english_sentences_is_searched_in_its_words_engl
     answer = sample_assistant.ask("哪所大学担任生物医药产业链联盟的理事长单位？", k=1)
     assert DIRECTORS in answer.citations[0].text and not answer.abstained
     assert sample_assistant.ask("法国的首都是哪里？").abstained  # off the topic: not answered
-    before = sample_assistant.with_settings(translate_questions=False)
+    before = sample_assistant.with_settings(cross_lingual=False)
     assert (
         DIRECTORS
         not in before.ask("哪所大学担任生物医药产业链联盟的理事长单位？").citations[0].text
     )
+
+
+def test_stores_written_before_get_the_cross_lingual_search() -> None:
+    old = Settings().to_json() | {"translate_questions": False, "translated_lexical_weight": 0.3}
+    del old["cross_lingual"], old["cross_lingual_lexical_weight"]
+    loaded = Settings.from_json(old)
+    assert loaded.cross_lingual and loaded.cross_lingual_lexical_weight == 0.5
