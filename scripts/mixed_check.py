@@ -2,8 +2,9 @@
 a store holding SQuAD-style English paragraphs and CMRC 2018 Chinese paragraphs together,
 against the same questions asked of an English-only and a Chinese-only collection; plus the
 English translations of CMRC dev questions (docs/eval/cmrc2018-dev-english-questions.json)
-asked of the mixed collection and of the Chinese one, and the sample article's director
-question asked of the sample together with the Chinese sample.
+asked of the mixed collection and of the Chinese one, and the Chinese translations of SQuAD dev
+questions (docs/eval/squad-v1.1-dev-chinese-questions.json) asked of the mixed collection and
+of the English one.
 
 Each single-language collection is indexed as a user's would be (`Assistant.from_corpus`,
 the automatic model); the mixed one is the two brought together through the same code path
@@ -36,7 +37,9 @@ from qa.evaluation.metrics import ranking_metrics  # noqa: E402
 from qa.index.corpus import Corpus  # noqa: E402
 from qa.index.languages import CHINESE, ENGLISH  # noqa: E402
 
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "docs/eval/cmrc2018-dev-english-questions.json"
+EVAL = Path(__file__).resolve().parents[1] / "docs/eval"
+TRANSLATIONS = EVAL / "cmrc2018-dev-english-questions.json"
+CHINESE_TRANSLATIONS = EVAL / "squad-v1.1-dev-chinese-questions.json"
 
 
 def main() -> None:
@@ -48,6 +51,10 @@ def main() -> None:
     args = parser.parse_args()
     english = load_eval_set(args.english)
     chinese = load_eval_set(args.chinese)
+    into_chinese = json.loads(CHINESE_TRANSLATIONS.read_text(encoding="utf-8"))["questions"]
+    reverse = tuple(
+        replace(q, question=into_chinese[q.qid]) for q in english.questions if q.qid in into_chinese
+    )
     english = english.sample(args.english_sample) if args.english_sample else english
     chinese = chinese.sample(args.chinese_sample) if args.chinese_sample else chinese
     report: dict[str, object] = {}
@@ -101,6 +108,12 @@ def main() -> None:
                     ),
                 ),
             ),
+        }
+    if reverse:
+        asked = replace(english, questions=reverse)
+        report["chinese questions over english articles"] = {
+            "english-only": _scores(singles[ENGLISH], asked),
+            "mixed": _scores(mixed, asked),
         }
     print(json.dumps(report, indent=2))
 
