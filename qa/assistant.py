@@ -441,7 +441,7 @@ class Assistant:
 
     def _glosses(self, question: str) -> bool:
         """Whether `question` is Chinese, asked of English documents only, and is therefore
-        searched and read in its words' English glosses (`qa.search.translation.glossed`)."""
+        searched and read in its words' English glosses (`qa.search.glossing.glossed`)."""
         return (
             self.settings.cross_lingual
             and is_chinese(question)

@@ -265,6 +265,7 @@ def test_pinyin_names_in_an_english_question_find_the_chinese_words_they_spell()
     assert terms.chinese_words("Enkianthus (diao zhong hua)") == "吊钟花"  # lower-case pinyin
     assert terms.chinese_words("What changes made time shift?") == ""  # English words: nothing
     assert terms.named("Who met Sun Quan?") == "Who met Sun Quan? 孙权"
+    assert terms.chinese_words("Ha" * 1000) == ""  # a word as long as a question may be
     # Four people alike but for their names: the embedder alone mixes up two of them.
     students = Assistant.from_texts(
         [

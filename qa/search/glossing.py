@@ -22,8 +22,8 @@ _SKIPPED = (*SKIPPED, "abbr.", "used in")
 
 
 def glossed(question: str) -> str:
-    """`question`, Chinese, in English words ("第50届超级碗的冠军是哪支球队？" -> "50 super bowl
-    champion sports team"): each of its words (jieba's, function words aside) as the first
+    """`question`, Chinese, in English words ("第50届超级碗的冠军是哪支球队？" -> "50 arrive super
+    bowl champion support sports team"): each of its words (jieba's, function words aside) as the first
     gloss of its first `GLOSSES_PER_WORD` CC-CEDICT entries (the gloss's first `GLOSS_WORDS`
     words besides stop words); a word the dictionary lacks as the longest dictionary words it
     is made of; Latin-script words and numbers as they are. (Adding the pinyin of names the

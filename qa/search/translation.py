@@ -99,11 +99,7 @@ def _dictionary() -> dict[str, Counter[str]]:
     return reverse
 
 
+@cache
 def english_words() -> frozenset[str]:
     """The English words the dictionary's glosses use, and the stop words."""
-    return _english_words()
-
-
-@cache
-def _english_words() -> frozenset[str]:
     return frozenset(_dictionary()) | STOP

@@ -110,19 +110,17 @@ def _syllables(word: str) -> Syllables:
 
 @lru_cache(maxsize=8192)
 def _split(word: str) -> Syllables:
-    """`word` as the fewest pinyin syllables that spell it exactly (() when none do)."""
-    if not word:
-        return ()
-    best: Syllables = ()
-    for size in range(min(6, len(word)), 0, -1):
-        head = word[:size]
-        if head in _pinyin_syllables():
-            rest = _split(word[size:]) if size < len(word) else ()
-            if size == len(word) or rest:
-                candidate = (head, *rest)
-                if not best or len(candidate) < len(best):
-                    best = candidate
-    return best
+    """`word` as the fewest pinyin syllables that spell it exactly (() when none do), found
+    from its end backwards (no recursion, linear in its length)."""
+    syllables = _pinyin_syllables()
+    best: list[Syllables | None] = [None] * len(word) + [()]
+    for start in range(len(word) - 1, -1, -1):
+        for end in range(min(start + 6, len(word)), start, -1):  # longest syllable first
+            rest, known = best[end], best[start]
+            better = known is None or (rest is not None and len(rest) + 1 < len(known))
+            if rest is not None and better and word[start:end] in syllables:
+                best[start] = (word[start:end], *rest)
+    return best[0] or ()
 
 
 def _plain(syllable: str) -> str:
