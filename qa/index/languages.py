@@ -10,17 +10,14 @@ document is read, and asked about, in its Chinese context.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from embeddings import DEFAULT_MODEL, MULTILINGUAL_MODEL
 from qa.index.corpus import Corpus
-from qa.ingest.language import CJK, is_chinese
+from qa.ingest.language import CJK_CHAR, is_chinese
 from qa.settings import MULTILINGUAL_TUNING, Settings
 
 ENGLISH, CHINESE = "en", "zh"
-_CJK = re.compile(f"[{CJK}]")
 
 
 def question_language(question: str) -> str:
@@ -37,7 +34,7 @@ def language_rows(corpus: Corpus) -> dict[str, np.ndarray]:
         sentences = corpus.document_sentences(doc_id)  # a document's rows are contiguous
         if not len(sentences):
             continue
-        marks = [is_chinese(s.text) for s in sentences] if _CJK.search(document.text) else []
+        marks = [is_chinese(s.text) for s in sentences] if CJK_CHAR.search(document.text) else []
         language = CHINESE if marks and 2 * sum(marks) >= len(marks) else ENGLISH
         first = sentences[0].row
         rows.setdefault(language, []).append(np.arange(first, first + len(sentences)))

@@ -7,14 +7,13 @@ import logging
 import re
 from functools import lru_cache
 
-from qa.ingest.language import CJK
+from qa.ingest.language import CJK, CJK_CHAR
 
 # Latin-script words and numbers, or runs of CJK characters (handled separately below).
 _TOKEN = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+", re.UNICODE)
 # Measured on SQuAD train (scripts/tune_on_train.py): neutral on BM25 alone and fused (+-0.0005
 # MRR), and it lets "Who directs ...?" find "... Director ..." as users expect.
 _AGENT_SUFFIXES = ("er", "or")
-_CJK_RUN = re.compile(f"[{CJK}]")
 
 
 def tokenize(text: str) -> list[str]:
@@ -34,7 +33,7 @@ def tokenize(text: str) -> list[str]:
     stem = _stemmer().stemWord
     for match in _TOKEN.finditer(text):
         token = match.group(0)
-        if _CJK_RUN.match(token):
+        if CJK_CHAR.match(token):
             terms.extend(_chinese_terms(token))
             continue
         token = token.lower()
@@ -57,7 +56,7 @@ def content_words(text: str) -> list[str]:
     finds in its Chinese runs without common function words."""
     found: list[str] = []
     for word in words(text):
-        found.extend(_chinese_words(word) if _CJK_RUN.match(word) else [word])
+        found.extend(_chinese_words(word) if CJK_CHAR.match(word) else [word])
     return found
 
 

@@ -14,13 +14,12 @@ import re
 from collections.abc import Callable, Sequence
 
 from qa.ingest.blocks import Block, BlockKind, stripped
-from qa.ingest.language import CJK
+from qa.ingest.language import CJK_CHAR
 from qa.ingest.splitting import PROGRESS_EVERY, Span, max_chars, split_block
 
 _RUNS = frozenset({BlockKind.LIST_ITEM, BlockKind.TABLE_ROW})
 _FRAGMENT_WORDS = 3
 _FRAGMENT_CHARS = 40
-_CJK_CHAR = re.compile(f"[{CJK}]")
 _WORD = re.compile(r"[^\W\d_]{2,}")  # a word of letters (not "1.", "e.", "A.")
 
 
@@ -75,7 +74,7 @@ def _is_fragment(sentence: str) -> bool:
         len(sentence) <= _FRAGMENT_CHARS
         and sentence[-1] in ".!"
         and 0 < len(_WORD.findall(sentence)) <= _FRAGMENT_WORDS
-        and not _CJK_CHAR.search(sentence)  # a Chinese sentence has no spaces between words
+        and not CJK_CHAR.search(sentence)  # a Chinese sentence has no spaces between words
     )
 
 

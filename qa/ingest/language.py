@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 CJK = "\u3400-\u9fff\uf900-\ufaff"
-_CJK_CHAR = re.compile(f"[{CJK}]")
+CJK_CHAR = re.compile(f"[{CJK}]")  # one CJK character
 _LETTER = re.compile(r"[^\W\d_]")
 # A document counts as Chinese when this share of its letters are CJK characters: any
 # Chinese article passes (quoted English names and numbers aside), and an English one
@@ -20,7 +20,7 @@ def is_chinese(text: str) -> bool:
     characters of `text` are CJK characters."""
     sample = text[:SAMPLE_CHARS]
     letters = _LETTER.subn("", sample)[1]
-    return letters > 0 and _CJK_CHAR.subn("", sample)[1] >= CHINESE_SHARE * letters
+    return letters > 0 and CJK_CHAR.subn("", sample)[1] >= CHINESE_SHARE * letters
 
 
 def any_chinese(texts: Iterable[str]) -> bool:

@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from qa.ingest.blocks import Block, BlockKind, stripped
-from qa.ingest.language import CJK
+from qa.ingest.language import CJK_CHAR
 from qa.ingest.markdown_blocks import markdown_blocks
 
 
@@ -60,7 +60,6 @@ _CLOSERS = "\"'”’」』)）]】》"
 _OPENERS = "\"'“‘「『(（[【《"
 _SHORT = 80
 _SHORT_CHINESE = 30
-_CJK_CHAR = re.compile(f"[{CJK}]")
 _RULE = re.compile(r"([-=~*#+_^])(?:[ \t]*\1){2,}")
 _UNDERLINE_LEVEL = {"=": 1, "#": 1, "*": 1, "-": 2}  # other symbols: 3
 _TABLE_SEPARATOR = re.compile(r"[|+:]?[-=]{3,}[-=:|+ \t]*|[|+][-=:|+ \t]*[-=]{3,}[-=:|+ \t]*")
@@ -458,7 +457,7 @@ def _last_char(s: str) -> str:
 
 
 def _short(s: str) -> bool:
-    return len(s) <= _SHORT and (len(s) <= _SHORT_CHINESE or not _CJK_CHAR.search(s))
+    return len(s) <= _SHORT and (len(s) <= _SHORT_CHINESE or not CJK_CHAR.search(s))
 
 
 def _could_be_title(s: str) -> bool:
@@ -582,7 +581,7 @@ def _unfinished(group: _Group) -> bool:
     if end in ",，、;；":
         return True
     long = unit.last > unit.first or not _short(s)
-    return long and (end.isalnum() or bool(_CJK_CHAR.match(end)))
+    return long and (end.isalnum() or bool(CJK_CHAR.match(end)))
 
 
 def _last_line(group: _Group) -> str:

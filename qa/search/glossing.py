@@ -11,13 +11,12 @@ import re
 from functools import cache
 
 from qa.index.tokenize import content_words
-from qa.ingest.language import CJK
+from qa.ingest.language import CJK_CHAR
 from qa.search.translation import SKIPPED, STOP, entries
 
 GLOSSES_PER_WORD = 1
 GLOSS_WORDS = 3
 _WORD = re.compile(r"[a-z]+")
-_CJK = re.compile(f"[{CJK}]")
 _SKIPPED = (*SKIPPED, "abbr.", "used in")
 
 
@@ -30,7 +29,7 @@ def glossed(question: str) -> str:
     dictionary lacks, 郭守敬 -> shoujing, was tried and lost 0.01 MRR on the tuning set.)"""
     found: list[str] = []
     for word in content_words(question):
-        if not _CJK.match(word):
+        if not CJK_CHAR.match(word):
             found.append(word)
             continue
         for part in _known_parts(word):
