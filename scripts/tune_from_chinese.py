@@ -40,10 +40,10 @@ from qa.answer.calibration import calibration_for  # noqa: E402
 from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import roc_auc  # noqa: E402
 from scripts.tune_on_train import store_calibration  # noqa: E402
+from scripts.tune_to_chinese import SPECIFICITY, specific_threshold  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "docs/eval/squad-v1.1-train-part-chinese-questions.json"
-SPECIFICITY = 0.98
 OFF_TOPIC = 0.95
 
 
@@ -101,7 +101,7 @@ def _youden(pos: np.ndarray, neg: np.ndarray) -> dict[str, float]:
 
 
 def _specific(pos: np.ndarray, neg: np.ndarray) -> dict[str, float]:
-    return _figures(pos, neg, float(np.quantile(neg, SPECIFICITY)) + 0.0005)
+    return _figures(pos, neg, specific_threshold(neg))
 
 
 def _figures(pos: np.ndarray, neg: np.ndarray, threshold: float) -> dict[str, float]:

@@ -72,7 +72,7 @@ def main() -> None:
         np.unique(np.round(scores, 3)),
         key=lambda t: np.mean(best["answerable"] >= t) - np.mean(best["unanswerable"] >= t),
     )
-    threshold = round(float(np.quantile(best["unanswerable"], SPECIFICITY)) + 0.0005, 3)
+    threshold = specific_threshold(best["unanswerable"])
     report = {
         "sentences": len(corpus.sentences),
         "answerable": len(asked),
@@ -88,6 +88,11 @@ def main() -> None:
     print(json.dumps(report, indent=2))
     if args.write:
         _write(report, args.every)
+
+
+def specific_threshold(unanswerable: np.ndarray) -> float:
+    """The threshold just above `SPECIFICITY` of the `unanswerable` scores: it keeps them out."""
+    return round(float(np.quantile(unanswerable, SPECIFICITY)) + 0.0005, 3)
 
 
 def _write(report: dict, every: int) -> None:
