@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 
 from qa.errors import QAError
 from qa.index.corpus import sentences_of
+from qa.ingest.blocks import BlockKind
 from qa.ingest.converters import SUPPORTED_SUFFIXES, join_pages, read_file, unwrap_lines
 from qa.ingest.converters.pdf import page_texts
 from qa.ingest.files import ingest, read_documents
+from qa.ingest.sections import document_blocks
 from qa.types import Document
 from tests.conftest import write_pages
 
@@ -432,6 +434,29 @@ def test_read_docx_keeps_paragraphs_headings_and_tables_in_order(tmp_path: Path)
 
 def test_read_docx_without_title_property_titles_by_first_line(tmp_path: Path) -> None:
     assert read_file(make_docx(tmp_path / "report.docx")).title == "Chains along the river"
+
+
+def test_read_docx_marks_list_items_so_the_title_above_them_is_a_heading(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("Harbour governance", style="Title")
+    for item in ("Triagers", "Collaborators"):  # a contents list, bulleted by Word
+        document.add_paragraph(item, style="List Bullet")
+    document.add_paragraph("Steps", style="List Number")
+    document.add_paragraph("Triagers label new issues.")
+    document.save(str(tmp_path / "governance.docx"))
+    doc = read_file(tmp_path / "governance.docx")
+    assert doc.text.split("\n\n") == [
+        "Harbour governance",
+        "• Triagers",
+        "• Collaborators",
+        "• Steps",
+        "Triagers label new issues.",
+    ]
+    blocks = [(b.kind, doc.text[b.start : b.end]) for b in document_blocks(doc)]
+    assert blocks[:2] == [
+        (BlockKind.HEADING, "Harbour governance"),
+        (BlockKind.LIST_ITEM, "• Triagers"),
+    ]
 
 
 def test_read_docx_merged_cells_are_listed_once(tmp_path: Path) -> None:

@@ -216,6 +216,19 @@ def test_split_keeps_a_list_number_with_its_item() -> None:
     ]
 
 
+@pytest.mark.parametrize("bullet", ["•", "●", "▪", "◦", "➢"])
+def test_split_a_bulleted_item_into_its_sentences(bullet: str) -> None:
+    # sentencex alone gives a text opening with a bullet as one sentence, so a PDF list's
+    # last item swallowed the paragraph after it.
+    item = f"{bullet} <MIME>/mime.cache (in a binary format)\nThe format is explained below. "
+    text = item + "This step serves several purposes. First, it is quick."
+    assert texts_of(text) == [
+        f"{bullet} <MIME>/mime.cache (in a binary format)\nThe format is explained below.",
+        "This step serves several purposes.",
+        "First, it is quick.",
+    ]
+
+
 def test_split_keeps_an_opening_quote_on_its_sentence() -> None:
     text = 'It was the First Alliance Director Unit. "By building a platform, we win," he said.'
     assert texts_of(text) == [

@@ -306,6 +306,26 @@ def test_numbered_list_items_are_not_section_titles() -> None:
     ]
 
 
+def test_a_numbered_title_glued_to_the_line_above_it_in_pdf_text_is_a_heading() -> None:
+    text = (
+        "Each line in the section takes the form:\n"
+        '[ indent ] ">" path "=" type [ "," option ]* "\\n"\n'
+        "2.9. The mime.cache files\n\n"
+        "The mime.cache files contain the same information in a binary format.\n\n"
+        "See also the section\n2.10. Other files\n\nThat is all.\n"
+    )
+    assert [(kind, words) for kind, _, words in shown(text)] == [
+        (
+            C,
+            'Each line in the section takes the form: [ indent ] ">" path "=" type [ "," option ]* "\\n"',
+        ),
+        (H, "2.9. The mime.cache files"),
+        (P, "The mime.cache files contain the same information in a binary format."),
+        (P, "See also the section 2.10. Other files"),
+        (P, "That is all."),
+    ]
+
+
 CHINESE = """\
 第 3 章 系统初始化
 

@@ -27,7 +27,7 @@ from qa.ingest.language import CJK, is_chinese
 PROGRESS_EVERY = 100_000
 # Bumped whenever splitting changes the sentences it gives, so caches built by an older one
 # (the sample's index) are built again.
-SPLITTER_VERSION = 4
+SPLITTER_VERSION = 5
 # Longer pieces are cut: the embedders read about 1,000 English characters (all-MiniLM-L6-v2's
 # 256 tokens) or 500 Chinese ones (multilingual-e5-small's 512) at most. Measured: no
 # sentence of CMRC 2018 or DRCD dev reaches 310 characters, none of SQuAD dev 1,000.
@@ -58,6 +58,9 @@ _LIST_AFTER_COLON = re.compile(r"[:：]\s+(\(?(?:\d{1,3}|[A-Za-z]|[ivx]{2,4})[.)
 _WINDOW = 20_000
 # A sentence start closer than this to a window's end may move once sentencex reads on.
 _LOOKAHEAD = 300
+# sentencex splits nothing in a text that opens with a bullet and a space ("• One. Two." is
+# one sentence), so it is given a leading bullet as a hyphen, one character for one.
+_LEADING_BULLET = re.compile(r"^(\s*)[•⁃⁌⁍■□▪▫▶▸►◆◇○●◦★☆➢➣➤]")
 # Where an overlong piece may be cut: after a clause mark, else at white space.
 _CUT_AFTER = (re.compile(r"[，、；：,;:]"), re.compile(r"\s"))
 
@@ -160,7 +163,8 @@ def _window_starts(flat: str, start: int, end: int) -> list[int]:
     """sentencex's sentence starts inside `flat[start:end]`, with quotes on the sentence they
     belong to (`_settle`), each after a sentence ender (`_after_ender`)."""
     bounds = [start]
-    for found in get_sentence_boundaries("en", flat[start:end])[1:]:
+    window = _LEADING_BULLET.sub(r"\1-", flat[start:end], count=1)
+    for found in get_sentence_boundaries("en", window)[1:]:
         settled = _settle(flat, start + found["start_index"])
         if _after_ender(flat, settled):
             bounds.append(settled)

@@ -353,12 +353,40 @@ def _heading_at(
         title = _statement_end(lines, index)
         if title is not None:
             return _Unit(BlockKind.HEADING, index, title, depth, fresh=fresh)
-    if numbered and after_end and _is_numbered_title(s, numbered, line, following, fresh):
-        kind = BlockKind.LIST_ITEM if _ITEM.match(s) else BlockKind.PARAGRAPH
-        if following is None:  # alone between blank lines: decided with its neighbours
-            return _Unit(kind, index, index, fresh=fresh, depth=depth)
+    if numbered and (after_end or _glued_title(lines, index, numbered, depth)):
+        heading = _numbered_heading(lines, index, numbered, depth, fresh, after_end)
+        if heading is not None:
+            return heading
+    return _caps_heading(lines, index, fresh)
+
+
+def _numbered_heading(
+    lines: list[_Line],
+    index: int,
+    numbered: re.Match[str],
+    depth: int,
+    fresh: bool,
+    after_end: bool,
+) -> _Unit | None:
+    """The numbered title at line `index`, if it is one; one alone between blank lines is
+    returned as a paragraph or item, decided with its neighbours (`_promote_titles`)."""
+    if not after_end:  # `_glued_title`
         return _Unit(BlockKind.HEADING, index, index, depth, fresh=fresh, depth=depth)
+    line, s = lines[index], lines[index].s
+    following = lines[index + 1] if index + 1 < len(lines) else None
+    if not _is_numbered_title(s, numbered, line, following, fresh):
+        return None
+    if following is None:
+        kind = BlockKind.LIST_ITEM if _ITEM.match(s) else BlockKind.PARAGRAPH
+        return _Unit(kind, index, index, fresh=fresh, depth=depth)
+    return _Unit(BlockKind.HEADING, index, index, depth, fresh=fresh, depth=depth)
+
+
+def _caps_heading(lines: list[_Line], index: int, fresh: bool) -> _Unit | None:
+    """An ALL-CAPS title at line `index`, between lines that are not."""
+    line, s = lines[index], lines[index].s
     previous = lines[index - 1] if index else None
+    following = lines[index + 1] if index + 1 < len(lines) else None
     if (
         _is_caps(s)
         and _could_be_title(s)
@@ -424,6 +452,19 @@ def _is_numbered_title(
         return True
     # A deeper number under this one (1. then 1.1) is a subsection; a sibling is a list.
     return after.group(1).startswith(numbered.group(1) + ".")
+
+
+def _glued_title(lines: list[_Line], index: int, numbered: re.Match[str], depth: int) -> bool:
+    """Whether line `index`, ending its group, is a subsection's numbered title glued to the
+    line before it, as PDF text often has one ("... option ]* "\\n"\n2.9. The mime.cache
+    files" above a blank line): a dotted number ("2.9."), a capital, the line before not
+    ending mid-sentence."""
+    s = lines[index].s
+    if index == 0 or index + 1 < len(lines) or depth < 2 or not _could_be_title(s):
+        return False
+    title = s[numbered.end() :]
+    before = lines[index - 1].s
+    return title[0].isupper() and not (before[-1].isalpha() or before[-1] in ",;-")
 
 
 def _continues(following: _Line, line: _Line) -> bool:

@@ -44,7 +44,8 @@ def check_parts(data: bytes, name: str, memory_mb: int) -> None:
 
 def read_docx(data: bytes, name: str) -> Extracted:
     """Paragraphs and table rows of a .docx in document order, each a block (headings stand
-    alone; a row's cells are joined by " | "); the title comes from its properties when set."""
+    alone; a list item starts with `LIST_MARK`; a row's cells are joined by " | "); the title
+    comes from its properties when set."""
     import docx
     from docx.table import Table
 
@@ -55,7 +56,8 @@ def read_docx(data: bytes, name: str) -> Extracted:
             if isinstance(item, Table):
                 blocks.extend(_table_rows(item))
             else:
-                blocks.append(normalise_newlines(item.text).strip())
+                text = normalise_newlines(item.text).strip()
+                blocks.append(f"{LIST_MARK}{text}" if text and _is_list_item(item) else text)
         title = document.core_properties.title
     except MemoryError:
         raise  # over the memory limit: `qa.ingest.converters.sandbox` says which
@@ -67,6 +69,21 @@ def read_docx(data: bytes, name: str) -> Extracted:
         ) from exc
     text = BLOCK_SEPARATOR.join(block for block in blocks if block)
     return Extracted(text, title=(title or "").strip() or None)
+
+
+LIST_MARK = "• "
+"""Written before a list paragraph, which Word numbers or bullets outside its text, so that
+the structure reader (`qa.ingest.structure`) sees a list: a list item is a block of its own,
+and a title above a list is a heading."""
+
+
+def _is_list_item(paragraph: Any) -> bool:  # noqa: ANN401 - python-docx's Paragraph
+    """Whether Word shows `paragraph` as a list item: numbered (`w:numPr`) or in a List style."""
+    properties = paragraph._p.pPr
+    if properties is not None and properties.numPr is not None:
+        return True
+    style = paragraph.style
+    return style is not None and (style.name or "").startswith("List")
 
 
 def _table_rows(table: Any) -> Iterator[str]:  # noqa: ANN401 - python-docx's Table
