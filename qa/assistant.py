@@ -442,11 +442,7 @@ class Assistant:
     def _glosses(self, question: str) -> bool:
         """Whether `question` is Chinese, asked of English documents only, and is therefore
         searched and read in its words' English glosses (`qa.search.glossing.glossed`)."""
-        return (
-            self.settings.cross_lingual
-            and is_chinese(question)
-            and self._languages == {ENGLISH}
-        )
+        return self.settings.cross_lingual and is_chinese(question) and self._languages == {ENGLISH}
 
     @cached_property
     def _translated(self) -> Retriever:
@@ -494,6 +490,18 @@ class Part:
         clipped = np.minimum(positions, len(self.rows) - 1)
         inside = positions[self.rows[clipped] == scope.within]
         return replace(scope, within=inside) if len(inside) else None
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A part's ranking for one question: whether it `clears` the thresholds for answering
+    from it, and whether it `leads` the ranking (it clears, or it is another language's part
+    over its switch threshold where the question's own part abstains)."""
+
+    part: Part
+    ranked: Retrieval
+    clears: bool
+    leads: bool
 
 
 def per_language(
@@ -568,9 +576,11 @@ class MixedAssistant(Assistant):
     articles: read in its words' English glosses), whose answer is taken when that part's own
     calibration (`calibration_of`: "to-zh" for an English question cited to a Chinese
     sentence, "zh" for a Chinese one) and the stricter `_fallback` both clear their
-    thresholds. Each part ranks and abstains as it would alone, so adding a language changes
-    nothing for the other, and adding or removing documents of one language embeds nothing
-    of the other.
+    thresholds. Where they do not, its sentences still lead the citations of the "not found"
+    when its answerability clears the lower `_switch`: the sentence most likely to answer
+    comes first, without answering more questions the collection cannot answer. Each part
+    ranks and abstains as it would alone, so adding a language changes nothing for the other,
+    and adding or removing documents of one language embeds nothing of the other.
 
     The corpus is the whole collection's; citations and rankings are in its rows. `settings`,
     `retriever`, `reader` and `calibration` are the English part's."""
@@ -628,42 +638,60 @@ class MixedAssistant(Assistant):
         judged = self._judged(question, mode, scope)
         first = next(judged, None)
         assert first is not None  # a scope always lies in some part
-        # The first part that clears (the other is asked only when the first does not).
-        part, ranked, clears = first if first[2] else next((j for j in judged if j[2]), first)
-        answer = part.assistant._made(question, k, mode, ranked)
-        fallback = self._fallback(part, question)
+        # The first part that clears; else the first that leads (the other part is asked
+        # only when the first does not clear).
+        chosen = first if first.clears else next((j for j in judged if j.leads), first)
+        answer = chosen.part.assistant._made(question, k, mode, chosen.ranked)
+        fallback = self._fallback(chosen.part, question)
         if fallback is not None:  # another language's part: its own, stricter threshold too
-            answer = replace(answer, abstained=not clears, threshold=fallback.threshold)
-        return self._global(part, answer)
+            answer = replace(answer, abstained=not chosen.clears, threshold=fallback.threshold)
+        return self._global(chosen.part, answer)
 
-    def _judged(
-        self, question: str, mode: Mode, scope: Scope
-    ) -> Iterator[tuple[Part, Retrieval, bool]]:
-        """Each part's ranking (in its own rows), the question's own language first, and
-        whether it clears its part's calibration (`_judge`) and, for a part of another
-        language, `_fallback` as well."""
+    def _judged(self, question: str, mode: Mode, scope: Scope) -> Iterator[Judged]:
+        """Each part's ranking (in its own rows), the question's own language first, judged
+        (`Judged`): its own part by its calibration (`_judge`); another language's by that
+        and `_fallback` for answering, by `_switch` for leading the ranking."""
         for part in self._order(question):
             local = part.local(scope)
             if local is None:
                 continue
             ranked = part.assistant.rank(question, mode, scope=local)
-            judges = (part.assistant._judge(question, ranked), self._fallback(part, question))
-            clears = bool(ranked.ranking) and all(
-                answerability(ranked, c) >= c.threshold for c in judges if c is not None
-            )
-            yield part, ranked, clears
+            judge = part.assistant._judge(question, ranked)
+            fallback, switch = self._fallback(part, question), self._switch(part, question)
+
+            def cleared(c: Calibration | None, ranked: Retrieval = ranked) -> bool:
+                return c is None or answerability(ranked, c) >= c.threshold
+
+            clears = bool(ranked.ranking) and cleared(judge) and cleared(fallback)
+            leads = clears or (bool(ranked.ranking) and switch is not None and cleared(switch))
+            yield Judged(part, ranked, clears, leads)
 
     def _fallback(self, part: Part, question: str) -> Calibration | None:
         """The calibration that a part of another language than `question`'s must also clear
-        (it answers only where the question's own part abstains): "to-zh-fallback" for an
-        English question's Chinese part (scripts/tune_to_chinese.py), "to-en-fallback" for a
-        Chinese question's English part (scripts/tune_from_chinese.py); None for the question's
-        own part, or where none was fitted."""
+        to answer (it is asked only where the question's own part abstains):
+        "to-zh-fallback" for an English question's Chinese part
+        (scripts/tune_to_chinese.py), "to-en-fallback" for a Chinese question's English part
+        (scripts/tune_from_chinese.py); None for the question's own part, or where none was
+        fitted."""
+        return self._other_language(part, question, "fallback")
+
+    def _switch(self, part: Part, question: str) -> Calibration | None:
+        """The calibration above which a part of another language than `question`'s leads
+        the ranking where the question's own part abstains, even if it abstains too, so that
+        the sentences most likely to answer are cited first without answering more questions
+        the collection cannot answer: "to-en-switch" for a Chinese question's English part
+        (scripts/tune_mixed.py), lower than its fallback; None where none was fitted (an
+        English question's Chinese part leads only where it clears its fallback: e5's best
+        cosine does not tell English questions about the Chinese documents from those about
+        the English ones that their part abstains on)."""
+        return self._other_language(part, question, "switch")
+
+    def _other_language(self, part: Part, question: str, use: str) -> Calibration | None:
         if part.language == question_language(question):
             return None
         settings = part.assistant.settings
         return calibration_for(
-            settings.embedder, settings.reader, f"to-{part.language}-fallback", exact=True
+            settings.embedder, settings.reader, f"to-{part.language}-{use}", exact=True
         )
 
     def rank(
@@ -674,10 +702,10 @@ class MixedAssistant(Assistant):
         scope: Scope = Scope(),
     ) -> Retrieval:
         """Each part's ranking in the whole corpus's rows, one after the other: the question's
-        own language first, unless it abstains where the other answers (as `ask` does).
+        own language first, unless it abstains where the other leads (as `ask` does).
         `query_vector` is not used: each part embeds the question with its own model."""
-        judged = sorted(self._judged(question, mode, scope), key=lambda j: not j[2])  # stable
-        return joined([self._global_retrieval(part, ranked) for part, ranked, _ in judged])
+        judged = sorted(self._judged(question, mode, scope), key=lambda j: not j.leads)  # stable
+        return joined([self._global_retrieval(j.part, j.ranked) for j in judged])
 
     def retrieve(
         self,

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from embeddings import CachedEmbedder, make_embedder  # noqa: E402
 from qa import Assistant, Settings  # noqa: E402
 from qa.answer.calibration import calibration_for  # noqa: E402
-from qa.evaluation.datasets import from_squad  # noqa: E402
+from qa.evaluation.datasets import EvalSet, from_squad  # noqa: E402
 from qa.evaluation.metrics import roc_auc  # noqa: E402
 from scripts.tune_on_train import store_calibration  # noqa: E402
 from scripts.tune_to_chinese import SPECIFICITY, specific_threshold  # noqa: E402
@@ -52,17 +52,10 @@ OFF_TOPIC = 0.95
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("train", type=Path, help="SQuAD v1.1 train part, SQuAD JSON (.gz)")
-    parser.add_argument("trial", type=Path, help="CMRC 2018 trial, SQuAD JSON")
-    parser.add_argument("--every", type=int, default=6, help="as scripts/tune_on_train.py")
+    parser = train_and_trial_parser(__doc__)
     parser.add_argument("--chinese", type=int, default=500, help="CMRC trial questions")
-    parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    with gzip.open(args.train, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)
-    data["data"] = data["data"][:: args.every]
-    english = from_squad(args.train.name, data)
+    english = train_slice(args.train, args.every)
     translated = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))["questions"]
     asked = [(q.article, translated[q.qid]) for q in english.questions if q.qid in translated]
     trial = from_squad("cmrc2018-trial", json.loads(args.trial.read_text(encoding="utf-8")))
@@ -98,6 +91,24 @@ def main() -> None:
     print(json.dumps(report, indent=2))
     if args.write:
         _write(settings, report)
+
+
+def train_and_trial_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The arguments of a script tuned on the SQuAD train part and CMRC 2018 trial."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("train", type=Path, help="SQuAD v1.1 train part, SQuAD JSON (.gz)")
+    parser.add_argument("trial", type=Path, help="CMRC 2018 trial, SQuAD JSON")
+    parser.add_argument("--every", type=int, default=6, help="as scripts/tune_on_train.py")
+    parser.add_argument("--write", action="store_true")
+    return parser
+
+
+def train_slice(path: Path, every: int) -> EvalSet:
+    """Every `every`th article of the SQuAD train part at `path` (scripts/tune_on_train.py's)."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)
+    data["data"] = data["data"][::every]
+    return from_squad(path.name, data)
 
 
 def _youden(pos: np.ndarray, neg: np.ndarray) -> dict[str, float]:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from embeddings import MULTILINGUAL_MODEL, CachedEmbedder, MultilingualEmbedder, embed_queries
-from qa import Assistant, Settings
+from qa import Assistant, Mode, Settings
 from qa.assistant import MixedAssistant
 from qa.index.corpus import Corpus
 from qa.index.embedding import indexed_text
@@ -302,3 +302,24 @@ def test_stores_written_before_get_the_cross_lingual_search() -> None:
     del old["cross_lingual"], old["cross_lingual_lexical_weight"]
     loaded = Settings.from_json(old)
     assert loaded.cross_lingual and loaded.cross_lingual_lexical_weight == 0.5
+
+
+def test_where_its_own_part_abstains_the_other_languages_part_leads_the_citations(
+    monkeypatch,  # noqa: ANN001
+) -> None:
+    mixed = Assistant.from_texts([EN_DOC, ZH_DOC])
+    assert isinstance(mixed, MixedAssistant)
+    # A Chinese question about the English page: the Chinese part abstains, the English one
+    # (searched in the question's glosses) clears its switch threshold, so its sentences come
+    # first, in `ask` as in `rank`; answering still needs its stricter fallback threshold.
+    question = "内华达的太阳能发电厂为多少户家庭供电？"
+    answer = mixed.ask(question)
+    assert answer.citations[0].source == "text 1"
+    first = mixed.rank(question, Mode.HYBRID).ranking[0].row
+    assert not is_chinese(mixed.corpus.sentences[first].text)
+    fallback = mixed._fallback(mixed._part("en"), question)
+    assert fallback is not None
+    assert answer.abstained == (answer.answerability < fallback.threshold)
+    # Without the switch, the question's own part keeps [1] where both abstain.
+    monkeypatch.setattr(MixedAssistant, "_switch", lambda *_: None)
+    assert is_chinese(mixed.ask(question).citations[0].text)
