@@ -167,10 +167,32 @@ def test_a_heading_a_question_finds_stands_for_the_first_sentence_under_it() -> 
     assert [(r.row, r.rank) for r in kept] == [(answer, 1)]
 
 
-def test_the_reader_reads_a_sentence_after_the_one_before_it_or_its_heading() -> None:
-    corpus = Corpus.build(
-        [make_document(README, "guide.md"), make_document(FAQ, "faq.txt")]
+def test_a_contents_entry_stands_for_the_section_it_names_never_for_itself() -> None:
+    from qa.ingest.sections import contents_key
+    from qa.search.headings import headings_as_context
+    from qa.search.retrieval import Ranked, Retrieval
+    from qa.types import Evidence
+
+    guide = (
+        "Harbour FAQ\n\nContents\n\n1. Tickets ........ 3\n2. Bicycles\n\n"
+        "1. Tickets\n\nA single ticket costs nine euros.\n\n"
+        "2. Bicycles\n\nBicycles travel free on every ferry.\n"
     )
+    corpus = Corpus.build([make_document(guide, source="faq.txt")])
+    entries = [row for row, s in enumerate(corpus.sentences) if s.text.startswith("2. Bicycles")]
+    entry, heading = entries
+    assert (corpus.heading_named(entry), corpus.heading_named(heading)) == (heading, None)
+    assert corpus.heading_named(_sentence(corpus, "Bicycles travel")) is None
+    assert contents_key("• Triagers") == contents_key("triagers") == "triagers"
+    assert contents_key("1. Tickets ........ 3") == contents_key("1.  Tickets") == "1. tickets"
+    ranked = Retrieval((Ranked(entry, 1, 1.0, Evidence(1.0)),), 0.5)
+    assert [r.row for r in headings_as_context(corpus, ranked).ranking] == [
+        _sentence(corpus, "Bicycles travel")
+    ]
+
+
+def test_the_reader_reads_a_sentence_after_the_one_before_it_or_its_heading() -> None:
+    corpus = Corpus.build([make_document(README, "guide.md"), make_document(FAQ, "faq.txt")])
     after = corpus.context_of
     assert after(_sentence(corpus, "The night ferry")) == "Night ferry"
     assert after(_sentence(corpus, "A single ticket")) == "Prices"

@@ -9,6 +9,7 @@ likely the answer than an equally similar sentence elsewhere.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -224,6 +225,18 @@ class Corpus:
         sentences under it rather than an answer)."""
         sentence = self.sentences[row]
         return sentence.start in self._sections(sentence.doc_id).starts
+
+    def heading_named(self, row: int) -> int | None:
+        """The row of the heading that the sentence in `row` names as an entry of its
+        document's contents list (`Sections.named`), or None."""
+        sentence = self.sentences[row]
+        start = self._sections(sentence.doc_id).named(sentence.text, sentence.start)
+        if start is None:
+            return None
+        rows = self._document_ranges[sentence.doc_id]
+        starts = [s.start for s in self.sentences[rows.start : rows.stop]]
+        at = bisect.bisect_left(starts, start)
+        return rows.start + at if at < len(starts) and starts[at] == start else None
 
     def is_laid_out(self, sentence: Sentence) -> bool:
         """Whether `sentence` is code or a table, whose line breaks are layout, not wraps."""

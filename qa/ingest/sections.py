@@ -4,6 +4,7 @@ give its sentences their context instead of being cited themselves."""
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -51,6 +52,15 @@ def laid_out_ranges(blocks: Sequence[Block]) -> tuple[tuple[int, int], ...]:
 
 
 _LAID_OUT = frozenset({BlockKind.CODE, BlockKind.TABLE_ROW})
+_ENTRY_MARK = re.compile(r"^[\s•◦▪‣*+\-–—]+")
+_DOT_LEADER = re.compile(r"\s*[.·…_]{2,}[\s.·…_]*\d*\s*$")
+
+
+def contents_key(text: str) -> str:
+    """`text` as a contents list and its heading both write it: without a list mark before
+    it or dot leaders and a page number after it, white space runs as one space, case folded."""
+    text = _DOT_LEADER.sub("", _ENTRY_MARK.sub("", text))
+    return " ".join(text.split()).casefold()
 
 
 class Sections:
@@ -65,6 +75,9 @@ class Sections:
         self._laid_out_starts = [start for start, _ in self._laid_out]
         self._starts = [h.start for h in headings]
         self.starts = frozenset(self._starts)
+        self._by_text: dict[str, int] = {}
+        for heading in headings:
+            self._by_text.setdefault(contents_key(heading.text), heading.start)
         self._paths: list[tuple[str, ...]] = []
         stack: list[Heading] = []
         for heading in headings:
@@ -78,6 +91,15 @@ class Sections:
         first heading."""
         index = bisect.bisect_right(self._starts, offset) - 1
         return self._paths[index] if index >= 0 else ()
+
+    def named(self, text: str, start: int) -> int | None:
+        """The start of the heading that `text`, a sentence starting at `start`, names as
+        an entry of a contents list ("4. Valgrind behaves unexpectedly", "• Triagers",
+        "Introduction ....... 3"): a heading elsewhere with the same words (`contents_key`)."""
+        if start in self.starts or len(text) > MAX_HEADING_CHARS:
+            return None
+        found = self._by_text.get(contents_key(text))
+        return found if found != start else None
 
     def laid_out(self, offset: int) -> bool:
         """Whether `offset` lies in a code block or a table row."""

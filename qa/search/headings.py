@@ -12,12 +12,14 @@ from qa.search.retrieval import Ranked, Retrieval
 
 
 def headings_as_context(corpus: Corpus, retrieval: Retrieval) -> Retrieval:
-    """The ranking with each heading replaced by the first sentence under it; dropped when
+    """The ranking with each heading, and each entry of a contents list that names one
+    (`Corpus.heading_named`), replaced by the first sentence under the heading; dropped when
     that sentence ranks higher already or nothing but headings follows it in its document."""
     ranked_rows: dict[int, Ranked] = {}
     for ranked in retrieval.ranking:
-        if corpus.is_heading(ranked.row):
-            below = _first_below(corpus, ranked.row)
+        heading = ranked.row if corpus.is_heading(ranked.row) else corpus.heading_named(ranked.row)
+        if heading is not None:
+            below = _first_below(corpus, heading)
             if below is None or below in ranked_rows:
                 continue
             ranked = replace(ranked, row=below)
