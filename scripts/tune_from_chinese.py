@@ -155,6 +155,7 @@ def _write(settings: Settings, report: dict) -> None:
         entry = {
             **{k: v for k, v in asdict(english).items() if k not in ("provenance", "language")},
             "language": language,
+            "needs_coverage": True,
             "threshold": figures["threshold"],
             "provenance": (
                 f"scripts/tune_from_chinese.py: the English reader calibration's model, its "

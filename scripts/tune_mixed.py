@@ -170,6 +170,7 @@ def _write(mixed: MixedAssistant, report: dict, every: int) -> None:
         {
             **{k: v for k, v in asdict(model).items() if k != "provenance"},
             "language": "to-en-switch",
+            "needs_coverage": True,
             "threshold": figures["threshold"],
             "provenance": (
                 f"scripts/tune_mixed.py --every {every}: the lowest threshold at which "

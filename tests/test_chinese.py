@@ -323,3 +323,12 @@ def test_where_its_own_part_abstains_the_other_languages_part_leads_the_citation
     # Without the switch, the question's own part keeps [1] where both abstain.
     monkeypatch.setattr(MixedAssistant, "_switch", lambda *_: None)
     assert is_chinese(mixed.ask(question).citations[0].text)
+
+
+def test_a_chinese_question_whose_glosses_its_passage_never_mentions_is_not_answered() -> None:
+    manual = Assistant.from_paths([Path(__file__).parent / "data" / "ls-man-page.txt"])
+    # "france capital": the reader and the cosine alone let it through over a man page
+    # (answerability 0.055 against the "zh" threshold, before `Calibration.needs_coverage`)
+    answer = manual.ask("法国的首都是哪里？")
+    assert answer.abstained and answer.answerability == 0.0
+    assert not manual.ask("如何按修改时间排序？").abstained  # "sort by modification time"

@@ -34,6 +34,10 @@ class Calibration:
     reader_weight: float = 0.0
     coverage_weight: float = 0.0
     bias: float = 0.0
+    needs_coverage: bool = False
+    """Answerability is 0 when the passage mentions none of the question's terms (coverage
+    0): set for Chinese questions read in their English glosses, whose other evidence lets
+    "法国的首都是哪里？" ("france capital") through over a man page."""
 
     def answerability(
         self, best_similarity: float, best_reading: float | None, coverage: float | None = None
@@ -43,6 +47,8 @@ class Calibration:
             return best_similarity
         if best_reading is None or coverage is None:
             raise ValueError("this calibration needs the reader's probability and the coverage")
+        if self.needs_coverage and coverage == 0:
+            return 0.0
         z = (
             self.cosine_weight * best_similarity
             + self.reader_weight * log_odds(best_reading)
