@@ -1,7 +1,9 @@
 """Thresholds for Chinese questions over English sentences, which the English assistant
 searches and reads in their words' English glosses (`qa.search.glossing`): its answerability
 model (all-MiniLM-L6-v2 with the reader) stays the one fitted on English askings; only the
-threshold is fitted here, for two uses, through the production `Assistant.ask`:
+threshold is fitted here, with `Calibration.needs_coverage` set (answerability 0 where the
+passage mentions none of the question's glossed words), for two uses, through the production
+`Assistant.ask` (run it twice after changing that rule: the second run scores with it):
 
 - "zh": a Chinese question asked of an English collection. Answerable: the 50 SQuAD *train*
   questions translated into Chinese by hand (docs/eval/squad-v1.1-train-part-chinese-questions.json)
