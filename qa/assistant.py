@@ -504,6 +504,14 @@ class Judged:
     leads: bool
 
 
+def _cleared(ranked: Retrieval, calibration: Calibration | None) -> bool:
+    """Whether `ranked` ranks something and its answerability clears `calibration`'s
+    threshold (always, without a calibration)."""
+    if not ranked.ranking:
+        return False
+    return calibration is None or answerability(ranked, calibration) >= calibration.threshold
+
+
 def per_language(
     previous: Assistant | None,
     corpus: Corpus,
@@ -658,12 +666,8 @@ class MixedAssistant(Assistant):
             ranked = part.assistant.rank(question, mode, scope=local)
             judge = part.assistant._judge(question, ranked)
             fallback, switch = self._fallback(part, question), self._switch(part, question)
-
-            def cleared(c: Calibration | None, ranked: Retrieval = ranked) -> bool:
-                return c is None or answerability(ranked, c) >= c.threshold
-
-            clears = bool(ranked.ranking) and cleared(judge) and cleared(fallback)
-            leads = clears or (bool(ranked.ranking) and switch is not None and cleared(switch))
+            clears = _cleared(ranked, judge) and _cleared(ranked, fallback)
+            leads = clears or (switch is not None and _cleared(ranked, switch))
             yield Judged(part, ranked, clears, leads)
 
     def _fallback(self, part: Part, question: str) -> Calibration | None:
