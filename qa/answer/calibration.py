@@ -74,10 +74,10 @@ def calibration_for(
     """The packaged calibration for `embedder` (by name or folder) with or without the reader,
     for `language`: "zh" for Chinese questions, "to-zh" for other questions cited to a
     Chinese sentence, "to-zh-fallback" for English questions a mixed collection's Chinese part
-    answers and "to-en-fallback" for Chinese ones its English part answers, "to-zh-switch" and
-    "to-en-switch" where those parts lead its citations (`qa.assistant.MixedAssistant`), None
-    for the rest (fitted on English); unless `exact`, falling back to the one for None; None
-    if never calibrated."""
+    answers and "to-en-fallback" for Chinese ones its English part answers, "to-en-switch"
+    for Chinese ones its English part leads the citations of (`qa.assistant.MixedAssistant`),
+    None for the rest (fitted on English); unless `exact`, falling back to the one for None;
+    None if never calibrated."""
     for wanted in dict.fromkeys((language,) if exact else (language, None)):
         for (name, with_reader, language_of), calibration in _table().items():
             same_model = name == embedder or resolve_model_path(name) == embedder
