@@ -28,7 +28,6 @@ Reproduce:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 import sys
@@ -42,9 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from embeddings import CachedEmbedder, make_embedder  # noqa: E402
 from qa import Assistant, Settings  # noqa: E402
 from qa.answer.calibration import calibration_for  # noqa: E402
-from qa.evaluation.datasets import EvalSet, from_squad  # noqa: E402
+from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import roc_auc  # noqa: E402
-from scripts.tune_on_train import store_calibration  # noqa: E402
+from scripts.tune_on_train import store_calibration, train_slice  # noqa: E402
 from scripts.tune_to_chinese import SPECIFICITY, specific_threshold  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,14 +102,6 @@ def train_and_trial_parser(doc: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--every", type=int, default=6, help="as scripts/tune_on_train.py")
     parser.add_argument("--write", action="store_true")
     return parser
-
-
-def train_slice(path: Path, every: int) -> EvalSet:
-    """Every `every`th article of the SQuAD train part at `path` (scripts/tune_on_train.py's)."""
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)
-    data["data"] = data["data"][::every]
-    return from_squad(path.name, data)
 
 
 def _youden(pos: np.ndarray, neg: np.ndarray) -> dict[str, float]:

@@ -43,8 +43,8 @@ from qa.assistant import MixedAssistant, Part, per_language  # noqa: E402
 from qa.evaluation.datasets import EvalSet, from_squad  # noqa: E402
 from qa.index.languages import CHINESE, ENGLISH  # noqa: E402
 from scripts.mixed_check import _array, _joined  # noqa: E402
-from scripts.tune_from_chinese import train_and_trial_parser, train_slice  # noqa: E402
-from scripts.tune_on_train import store_calibration  # noqa: E402
+from scripts.tune_from_chinese import train_and_trial_parser  # noqa: E402
+from scripts.tune_on_train import store_calibration, train_slice  # noqa: E402
 
 EVAL = Path(__file__).resolve().parents[1] / "docs/eval"
 INTO_CHINESE = EVAL / "squad-v1.1-train-part-chinese-questions.json"

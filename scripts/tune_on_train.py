@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from embeddings import DEFAULT_MODEL, embed_queries, make_embedder  # noqa: E402
 from qa import Assistant, Fusion, Mode, Settings  # noqa: E402
-from qa.evaluation.datasets import from_squad  # noqa: E402
+from qa.evaluation.datasets import EvalSet, from_squad  # noqa: E402
 from qa.evaluation.metrics import ranking_metrics  # noqa: E402
 from qa.index.embedding import indexed_text  # noqa: E402
 from qa.search.transliteration import Transliterations  # noqa: E402
@@ -107,18 +107,15 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    opener = gzip.open if args.train.suffix == ".gz" else open
-    with opener(args.train, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)
-    data["data"] = data["data"][:: args.every]
-    eval_set = from_squad(args.train.name, data)
+    eval_set = train_slice(args.train, args.every)
     sentences = eval_set.corpus.sentences
     questions = [q for q in eval_set.questions if q.gold]
     if args.questions:
         texts = json.loads(args.questions.read_text(encoding="utf-8"))["questions"]
         questions = [replace(q, question=texts[q.qid]) for q in questions if q.qid in texts]
     print(
-        f"{len(data['data'])} articles, {len(sentences)} sentences, {len(questions)} questions",
+        f"{len({d.title for d in eval_set.corpus.documents.values()})} articles, {len(sentences)} sentences, "
+        f"{len(questions)} questions",
         file=sys.stderr,
     )
 
@@ -186,6 +183,15 @@ def _score(assistant: Assistant, mode: Mode, questions, q_vec: np.ndarray) -> di
         for i, q in enumerate(questions)
     }
     return {k: round(v, 4) for k, v in ranking_metrics(gold, runs).items()}
+
+
+def train_slice(path: Path, every: int) -> EvalSet:
+    """Every `every`th article of the SQuAD-format file at `path` (.gz or plain)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)
+    data["data"] = data["data"][::every]
+    return from_squad(path.name, data)
 
 
 def _describe(settings: Settings) -> str:

@@ -19,7 +19,6 @@ Reproduce:  ./dev.sh python scripts/tune_reader.py ../shared/data/squad/squad-v1
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 import sys
@@ -33,12 +32,11 @@ from embeddings import DEFAULT_MODEL, CachedEmbedder, SentenceTransformerEmbedde
 from qa import Assistant, Mode, Settings  # noqa: E402
 from qa.answer.reader import Reader, log_odds, packaged_reader  # noqa: E402
 from qa.answer.reading import read_ranking  # noqa: E402
-from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import ranking_metrics, roc_auc  # noqa: E402
 from qa.search.retrieval import Retrieval  # noqa: E402
 from scripts.near_misses import names, near_miss  # noqa: E402
 from scripts.real_doc_askings import Askings, asking_features, real_doc_askings  # noqa: E402
-from scripts.tune_on_train import _cached, _digest, store_calibration  # noqa: E402
+from scripts.tune_on_train import _cached, _digest, store_calibration, train_slice  # noqa: E402
 
 DEPTHS = (3, 5, 10)
 ANSWER_SHARE = 0.95
@@ -63,10 +61,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
 
-    with gzip.open(args.train, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)
-    data["data"] = data["data"][:: args.every]
-    eval_set = from_squad("squad-train-slice", data)
+    eval_set = train_slice(args.train, args.every)
     questions = [q for q in eval_set.questions if q.gold]
     rng = np.random.default_rng(0)
     embedder = CachedEmbedder(SentenceTransformerEmbedder(DEFAULT_MODEL, show_progress=True))

@@ -21,7 +21,6 @@ Reproduce:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 from pathlib import Path
@@ -35,7 +34,7 @@ from qa.evaluation.datasets import from_squad  # noqa: E402
 from qa.evaluation.metrics import roc_auc  # noqa: E402
 from qa.index.embedding import indexed_text  # noqa: E402
 from qa.search.transliteration import Transliterations  # noqa: E402
-from scripts.tune_on_train import store_calibration  # noqa: E402
+from scripts.tune_on_train import store_calibration, train_slice  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "docs/eval/cmrc2018-trial-english-questions.json"
@@ -50,10 +49,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     chinese = from_squad("cmrc2018-trial", json.loads(args.trial.read_text(encoding="utf-8")))
-    with gzip.open(args.train, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)
-    data["data"] = data["data"][:: args.every]
-    english = [q.question for q in from_squad("squad-train", data).questions]
+    english = [q.question for q in train_slice(args.train, args.every).questions]
     translated = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))["questions"]
     asked = [translated[q.qid] for q in chinese.questions if q.qid in translated]
 
