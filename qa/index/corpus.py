@@ -9,7 +9,6 @@ likely the answer than an equally similar sentence elsewhere.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -234,8 +233,8 @@ class Corpus:
         if start is None:
             return None
         rows = self._document_ranges[sentence.doc_id]
-        starts = [s.start for s in self.sentences[rows.start : rows.stop]]
-        at = bisect.bisect_left(starts, start)
+        starts = self.sentences.start[rows.start : rows.stop]  # ascending within a document
+        at = int(np.searchsorted(starts, start))
         return rows.start + at if at < len(starts) and starts[at] == start else None
 
     def is_laid_out(self, sentence: Sentence) -> bool:
