@@ -24,6 +24,7 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -68,14 +69,10 @@ def main() -> None:
             "peak_rss_growth_mb": round(_peak_mb() - peak),
             "model": singles[language].settings.embedder,
         }
-    corpus, offset = _joined(english.corpus, chinese.corpus)
-    rows = {ENGLISH: range(offset), CHINESE: range(offset, len(corpus.sentences))}
     # The two collections as the parts of one, then re-indexed as adding documents does.
-    together = MixedAssistant(
-        corpus, [Part(name, _array(rows[name]), singles[name]) for name in (ENGLISH, CHINESE)]
-    )
+    together, offset = together_of(singles)
     start = time.perf_counter()
-    mixed = per_language(together, corpus, Settings())
+    mixed = per_language(together, together.corpus, Settings())
     report["mixed re-indexing seconds (nothing embedded)"] = round(time.perf_counter() - start, 1)
     assert isinstance(mixed, MixedAssistant)
     shifted = replace(
@@ -116,6 +113,15 @@ def main() -> None:
             "mixed": _scores(mixed, asked),
         }
     print(json.dumps(report, indent=2))
+
+
+def together_of(singles: Mapping[str, Assistant]) -> tuple[MixedAssistant, int]:
+    """The English and the Chinese collection as the parts of one, not yet re-indexed; the row
+    where the Chinese sentences begin."""
+    corpus, offset = _joined(singles[ENGLISH].corpus, singles[CHINESE].corpus)
+    rows = {ENGLISH: range(offset), CHINESE: range(offset, len(corpus.sentences))}
+    parts = [Part(name, _array(rows[name]), singles[name]) for name in (ENGLISH, CHINESE)]
+    return MixedAssistant(corpus, parts), offset
 
 
 def _scores(assistant: Assistant, eval_set: EvalSet) -> dict[str, float]:

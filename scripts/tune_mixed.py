@@ -39,10 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from qa import Assistant, Mode, Settings  # noqa: E402
 from qa.answer.answering import answerability  # noqa: E402
 from qa.answer.calibration import calibration_for  # noqa: E402
-from qa.assistant import MixedAssistant, Part, per_language  # noqa: E402
+from qa.assistant import MixedAssistant, per_language  # noqa: E402
 from qa.evaluation.datasets import EvalSet, from_squad  # noqa: E402
 from qa.index.languages import CHINESE, ENGLISH  # noqa: E402
-from scripts.mixed_check import _array, _joined  # noqa: E402
+from scripts.mixed_check import together_of  # noqa: E402
 from scripts.tune_from_chinese import train_and_trial_parser  # noqa: E402
 from scripts.tune_on_train import store_calibration, train_slice  # noqa: E402
 
@@ -92,10 +92,8 @@ def _mixed(english: EvalSet, chinese: EvalSet) -> tuple[MixedAssistant, int]:
         ENGLISH: Assistant.from_corpus(english.corpus, Settings()),
         CHINESE: Assistant.from_corpus(chinese.corpus, Settings()),
     }
-    corpus, offset = _joined(english.corpus, chinese.corpus)
-    rows = {ENGLISH: range(offset), CHINESE: range(offset, len(corpus.sentences))}
-    parts = [Part(name, _array(rows[name]), singles[name]) for name in (ENGLISH, CHINESE)]
-    mixed = per_language(MixedAssistant(corpus, parts), corpus, Settings())
+    together, offset = together_of(singles)
+    mixed = per_language(together, together.corpus, Settings())
     assert isinstance(mixed, MixedAssistant)
     return mixed, offset
 
