@@ -39,7 +39,7 @@ from qa.serve.options import (
     default_store,
     parse_auth,
 )
-from qa.serve.source_view import EMPTY, parse_source_link, safe_name, source_html
+from qa.serve.source_view import empty_panel, parse_source_link, safe_name, source_html
 
 MODES = ["hybrid", "bm25", "dense"]
 # The chat shows document text, titles and file names: `$$5 or $$10` in one is a price, not
@@ -121,21 +121,24 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
     ) -> tuple[str, list[dict[str, str]], list[dict[str, str]], str, str]:
         earlier = [Turn(**t) for t in turns] if follow_ups else []
         assistant = collection.assistant  # one snapshot for the answer and its source
-        answer = _ask(assistant, question, k, mode, earlier)
         language = _language(request)
+        answer = _ask(assistant, question, k, mode, earlier, language)
         message = [
             {"role": "user", "content": plain_markdown(question)},  # as typed, not Markdown
             {"role": "assistant", "content": chat_markdown(answer, language)},
         ]
         turn = Turn.of(answer).__dict__
-        source = EMPTY
+        source = empty_panel(language)
         if answer.citations:  # [1] opens in the source panel by itself
             s = answer.citations[0].sentence
-            source = source_html(assistant.corpus, s.doc_id, s.start, s.end)
+            source = source_html(assistant.corpus, s.doc_id, s.start, s.end, language)
         return "", [*history, *message], [*turns, turn], answer_to_markdown(answer), source
 
-    def show_source(link: str) -> str:
-        return _source(collection, link)
+    def show_source(link: str, request: gr.Request) -> str:
+        return _source(collection, link, _language(request))
+
+    def restart_conversation(request: gr.Request) -> tuple[Any, ...]:
+        return [], [], "", empty_panel(_language(request))
 
     with gr.Blocks(title="Cited answers") as demo:
         header = gr.Markdown(_header(collection), latex_delimiters=NO_LATEX, elem_id="qa-header")
@@ -189,7 +192,7 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
                     restart = gr.Button(I18N("new_conversation"), size="sm")
                 with gr.Column(scale=2):
                     gr.Markdown("### " + I18N("source"))
-                    source = gr.HTML(EMPTY, elem_id="qa-source")
+                    source = gr.HTML(empty_panel(), elem_id="qa-source")
             link = gr.Textbox(visible="hidden")
             open_link = gr.Button("Open source", visible="hidden", elem_id="qa-source-open")
         with gr.Tab(I18N("documents")):
@@ -225,7 +228,7 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
             None, js=SHOW_CITED
         )
         restart.click(
-            lambda: ([], [], "", EMPTY), None, [chat, turns, copy, source], api_visibility="private"
+            restart_conversation, None, [chat, turns, copy, source], api_visibility="private"
         )
         asked.click(_example, asked, question, api_visibility="private")
         views = [table, choice, header, asked]
@@ -239,6 +242,7 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
         drop.click(documents.remove_choice, choice, [status, *views], api_visibility="private")
         # Each page load shows the collection as it is now, not as it was at start-up.
         demo.load(documents.view, None, views, api_visibility="private")
+        demo.load(_empty_panel, None, source, api_visibility="private")
         _api(collection, keep_uploads)
     # Several questions are answered at once (Gradio's default answers one at a time), so a
     # slow one does not hold up the rest (in process on 2 cores: 31 answers/s one at a time,
@@ -276,7 +280,7 @@ def _api(collection: Collection, keep_uploads: bool) -> None:
         added = _upload(collection, paths or [], keep_uploads)
         return {
             "added": [document_to_json(d, collection.assistant.corpus) for d in added.documents],
-            "skipped": [{"file": name, "reason": reason} for name, reason in added.skipped],
+            "skipped": [{"file": s.source, "reason": s.reason} for s in added.skipped],
             "near_empty": list(added.near_empty),
         }
 
@@ -310,16 +314,30 @@ def _api(collection: Collection, keep_uploads: bool) -> None:
 
 
 def _ask(
-    assistant: Assistant, question: str, k: float | None, mode: str | None, history: list[Turn]
+    assistant: Assistant,
+    question: str,
+    k: float | None,
+    mode: str | None,
+    history: list[Turn],
+    language: str = "en",
 ) -> Answer:
     try:
         return assistant.ask(question, k=None if k is None else int(k), mode=mode, history=history)
     except QAError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise _shown(exc, language) from exc
+
+
+def _shown(error: QAError, language: str) -> gr.Error:
+    """`error` as the chat shows it: a notice in the browser's language (Gradio titles it)."""
+    return gr.Error(error.said(language))
 
 
 def _upload(
-    collection: Collection, paths: list[str], keep: bool, report: Report | None = None
+    collection: Collection,
+    paths: list[str],
+    keep: bool,
+    report: Report | None = None,
+    language: str = "en",
 ) -> Added:
     """Index uploaded files under the names citations show (Gradio keeps each upload's own
     name), then delete them or, with `keep`, keep the indexed ones beside the store."""
@@ -328,15 +346,20 @@ def _upload(
             [(Path(p), Path(p).name) for p in paths], report, keep, UPLOAD_MAX_CHARS
         )
     except QAError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise _shown(exc, language) from exc
 
 
-def _source(collection: Collection, link: str) -> str:
+def _empty_panel(request: gr.Request) -> str:
+    """The empty source panel in the browser's language."""
+    return empty_panel(_language(request))
+
+
+def _source(collection: Collection, link: str, language: str = "en") -> str:
     try:
         doc_id, start, end = parse_source_link(link)
     except QAError as exc:
-        return f'<div class="qa-source-empty">{html.escape(str(exc))}</div>'
-    return source_html(collection.assistant.corpus, doc_id, start, end)
+        return f'<div class="qa-source-empty">{html.escape(exc.said(language))}</div>'
+    return source_html(collection.assistant.corpus, doc_id, start, end, language)
 
 
 def _header(collection: Collection, language: str = "en") -> str:
@@ -382,12 +405,17 @@ class _Documents:
     def add_files(
         self, paths: list[str] | None, request: gr.Request, progress: gr.Progress = gr.Progress()
     ) -> tuple[Any, ...]:
+        language = _language(request)
         if not paths:
-            return (None, say("choose_files", _language(request)), *self.view(request))
+            return (None, say("choose_files", language), *self.view(request))
         added = _upload(
-            self._collection, paths, self._keep, lambda done, what: progress(done, desc=what)
+            self._collection,
+            paths,
+            self._keep,
+            lambda done, step: progress(done, desc=step.said(language)),
+            language,
         )
-        return (None, _upload_message(added, _language(request)), *self.view(request))
+        return (None, _upload_message(added, language), *self.view(request))
 
     def remove_choice(self, doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not doc_id:
@@ -395,7 +423,7 @@ class _Documents:
         try:
             document = self._collection.remove(doc_id)
         except QAError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise _shown(exc, _language(request)) from exc
         title, source = plain_name(document.title), plain_name(document.source)
         message = say("removed", _language(request), title=title, source=source)
         return (message, *self.view(request))
@@ -434,8 +462,9 @@ def _upload_message(added: Added, language: str = "en") -> str:
     if added.documents:
         names = ", ".join(f"**{plain_name(d.title)}**" for d in added.documents)
         lines.append(say("indexed", language, count=len(added.documents), names=names))
-    for name, reason in added.skipped:  # reasons quote titles and file names
-        lines.append(say("skipped", language, name=plain_name(name), reason=plain_name(reason)))
+    for skipped in added.skipped:  # reasons quote titles and file names
+        name, reason = plain_name(skipped.source), plain_name(skipped.said(language))
+        lines.append(say("skipped", language, name=name, reason=reason))
     for name in added.near_empty:
         lines.append(say("near_empty", language, name=plain_name(name)))
     return "  \n".join(lines) or say("nothing_added", language)

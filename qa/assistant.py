@@ -136,7 +136,8 @@ class Assistant:
         first fitted to the documents' language (`Settings.for_texts`) and their model loaded."""
         if not corpus.sentences:
             raise QAError(
-                "the documents contain no text to index; add documents with sentences in them"
+                "the documents contain no text to index; add documents with sentences in them",
+                zh="这些文档中没有可索引的文字；请添加含有句子的文档",
             )
         if embedder is None:
             if routed(settings):  # each language's documents by the model for it
@@ -244,14 +245,16 @@ class Assistant:
         gone = set(doc_ids)
         unknown = gone - self.corpus.documents.keys()
         if unknown:
+            ids = ", ".join(sorted(unknown))
             raise QAError(
-                f"no document with id {', '.join(sorted(unknown))} in this collection; "
-                "list the documents to see their ids"
+                f"no document with id {ids} in this collection; list the documents to see their ids",
+                zh=f"这个文档集中没有 id 为 {ids} 的文档；请查看文档列表中的 id",
             )
         kept = [d for d in self.corpus.documents.values() if d.doc_id not in gone]
         if not kept:
             raise QAError(
-                "that would leave no documents; add another document before removing this one"
+                "that would leave no documents; add another document before removing this one",
+                zh="删除后将不剩任何文档；请先添加另一篇文档，再删除这一篇",
             )
         return self._reindexed(Corpus.build(kept, self.corpus))
 
@@ -330,7 +333,9 @@ class Assistant:
             raise QAError(
                 f"{question!r} names nothing to look for (only question words, stop words or "
                 "punctuation); ask about a name, a thing or an event, e.g. "
-                '"Who founded the festival?"'
+                '"Who founded the festival?"',
+                zh=f"“{question}”没有可查找的内容（只有疑问词、停用词或标点）；"
+                "请问一个人名、事物或事件，例如“谁创办了这个节日？”",
             )
         if not context:
             return self._answer(question, k, mode)
@@ -456,14 +461,21 @@ class Assistant:
     ) -> tuple[str, int, Mode]:
         question = " ".join(question.split()) if isinstance(question, str) else ""
         if not question:
-            raise QAError("the question is empty; type a question about your documents")
+            raise QAError(
+                "the question is empty; type a question about your documents",
+                zh="问题是空的；请输入一个关于这些文档的问题",
+            )
         if len(question) > MAX_QUESTION_CHARS:
             raise QAError(
-                f"the question has {len(question)} characters; shorten it to at most {MAX_QUESTION_CHARS}"
+                f"the question has {len(question)} characters; shorten it to at most {MAX_QUESTION_CHARS}",
+                zh=f"问题有 {len(question)} 个字符；请缩短到最多 {MAX_QUESTION_CHARS} 个",
             )
         k = self.settings.k if k is None else k
         if k < 1 or k > self.settings.depth:
-            raise QAError(f"k={k} is out of range; choose 1 to {self.settings.depth}")
+            raise QAError(
+                f"k={k} is out of range; choose 1 to {self.settings.depth}",
+                zh=f"引用条数 k={k} 超出范围；请选择 1 到 {self.settings.depth}",
+            )
         try:
             mode = Mode(mode or self.settings.mode)
         except ValueError:

@@ -1,8 +1,22 @@
 """The one exception type shown to users as it is; every message says how to fix the problem."""
 
+from __future__ import annotations
+
 
 class QAError(Exception):
-    """A problem the user can fix: bad input, a missing or mismatched store, a bad setting."""
+    """A problem the user can fix: bad input, a missing or mismatched store, a bad setting.
+
+    `str(error)` is the English message (the command line's, the API's and the logs'); where
+    the chat can show the error to someone reading it in Chinese, `zh` says the same in
+    Chinese (`said`). It survives pickling (a converter's error crosses a process boundary)."""
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+    def said(self, language: str) -> str:
+        """The message in `language` ("en" or "zh"): English where no Chinese was given."""
+        return self.zh if language == "zh" and self.zh else str(self)
 
 
 class DamagedStoreError(QAError):

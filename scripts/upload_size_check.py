@@ -65,7 +65,7 @@ def main() -> None:
         "limit": app.UPLOAD_MAX_CHARS,
         "seconds": round(time.perf_counter() - started, 1),
         "indexed": [d.source for d in added.documents],
-        "refused": [reason for _, reason in added.skipped],
+        "refused": [s.reason for s in added.skipped],
         "peak_rss_mb_before": before,
         "peak_rss_mb_after": peak_mb(),
     }

@@ -289,11 +289,17 @@ def test_a_chinese_browser_gets_the_interface_in_chinese(
     box = page.get_by_placeholder("就这些文档提问")
     box.wait_for(timeout=60_000)
     page.locator("#qa-header").get_by_text("可就", exact=False).wait_for(timeout=60_000)
+    box.fill("?")  # errors are said in Chinese too (a first question: no follow-up)
+    box.press("Enter")
+    toast = page.locator(".toast-body").first
+    toast.get_by_text("没有可查找的内容", exact=False).wait_for(timeout=60_000)
     box.fill("Who directs the biomedical alliance?")
     box.press("Enter")
     bot = page.locator('[data-testid="bot"]').first
     bot.get_by_text(DIRECTORS, exact=False).first.wait_for(timeout=60_000)
     assert bot.inner_text().startswith("答案：")
+    meta = page.locator("#qa-source .qa-source-meta")
+    meta.get_by_text("第 3 句（共 11 句）", exact=False).wait_for(timeout=60_000)
     page.get_by_role("tab", name="文档").click()
     page.locator("#qa-documents").get_by_text("句数", exact=True).first.wait_for(timeout=60_000)
     context.close()

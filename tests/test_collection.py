@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa import Assistant, QAError, Settings
-from qa.serve.collection import Collection
+from qa.serve.collection import Collection, Step
 from tests.conftest import FakeEmbedder
 
 FIRST = "Harbor notes\n\nThe festival was founded in 1987 by the guild. It is held every August."
@@ -55,14 +55,16 @@ def test_adding_embeds_only_the_new_sentences_and_saves(collection, embedder, tm
     assert embedder.embedded == 3 and (tmp_path / "store" / "manifest.json").is_file()
     before = collection.assistant
     old_vectors = before.retriever.indexes.vectors.vectors(np.arange(3))
-    steps: list[str] = []
+    steps: list[Step] = []
     added = collection.add_files(
-        _files(tmp_path, second=SECOND), lambda fraction, what: steps.append(what)
+        _files(tmp_path, second=SECOND), lambda fraction, step: steps.append(step)
     )
     assert [d.source for d in added.documents] == ["second.txt"] and added.skipped == ()
     assert embedder.embedded == 3 + 3  # the second document's three sentences only
-    assert steps[0] == "reading 1 file(s)" and steps[-1] == "done"
-    assert "embedding 3/3 sentences" in steps and "saving the collection" in steps
+    said = [step.said() for step in steps]
+    assert said[0] == "reading 1 file(s)" and said[-1] == "done"
+    assert "embedding 3/3 sentences" in said and "saving the collection" in said
+    assert "计算向量 3/3 句" in [step.said("zh") for step in steps]  # as a Chinese browser shows it
     after = collection.assistant
     np.testing.assert_array_equal(
         after.retriever.indexes.vectors.vectors(np.arange(3)), old_vectors
@@ -80,7 +82,7 @@ def test_unreadable_and_repeated_files_are_skipped_with_the_reason(collection, t
     files = [*_files(tmp_path, again=FIRST, empty=" \n"), (bad, "tool.exe")]
     added = collection.add_files(files)
     assert added.documents == ()
-    reasons = dict(added.skipped)
+    reasons = {s.source: s.reason for s in added.skipped}
     assert "already in the collection as 'Harbor notes'" in reasons["again.txt"]
     assert "no text" in reasons["empty.txt"] and "supported" in reasons["tool.exe"]
     assert len(collection.documents()) == 1
@@ -223,7 +225,8 @@ def test_an_upload_longer_than_the_limit_is_skipped_saying_to_use_qa_index(
     files = _files(tmp_path, second=SECOND, long=SECOND + " It is long." * 10)
     added = collection.add_uploads(files, max_chars=len(SECOND) + 10)
     assert [d.source for d in added.documents] == ["second.txt"]
-    ((name, reason),) = added.skipped
+    (skipped,) = added.skipped
+    name, reason = skipped.source, skipped.reason
     assert name == "long.txt" and reason.startswith("long.txt holds 202 characters of text, more than one upload may (92,")
     assert "QA_UPLOAD_MAX_CHARS" in reason and "`qa index FILE --store STORE`" in reason
     assert embedder.embedded == 3 + 3  # nothing of the long file

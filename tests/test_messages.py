@@ -11,7 +11,7 @@ import pytest
 
 from qa.assistant import Assistant
 from qa.errors import QAError
-from qa.ingest.files import ingest
+from qa.ingest.files import ingest, read_files
 from qa.serve.cli import main
 from qa.serve.formatting import answer_to_json, answer_to_text
 from tests.conftest import SAMPLE
@@ -31,6 +31,36 @@ def test_a_parser_exception_of_any_type_skips_only_that_file(tmp_path: Path) -> 
     [skipped] = ingested.skipped
     assert skipped.source.endswith("broken.html")
     assert "parser failed: AssertionError" in skipped.reason and ".txt file" in skipped.reason
+
+
+def test_the_chat_says_its_errors_in_chinese_to_a_chinese_reader(tmp_path, fake_embedder) -> None:  # noqa: ANN001
+    """An upload's reasons for skipping a file, a parser's included (it runs in a process of
+    its own, so the Chinese must cross it), and a question's error, as the chat shows them to
+    a browser asking for Chinese; English everywhere else, as before."""
+    from app import _upload_message
+    from qa.serve.collection import Added
+
+    files = {"notes.xyz": b"notes", "broken.pdf": b"%PDF-1.4 broken", "broken.html": LXML_ASSERTS}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+    skipped = read_files([(tmp_path / name, name) for name in files]).skipped
+    chinese = {s.source: s.said("zh") for s in skipped}
+    assert "不支持的文件类型 .xyz" in chinese["notes.xyz"]
+    assert "不是可读的 PDF" in chinese["broken.pdf"]
+    assert "解析失败：AssertionError" in chinese["broken.html"]
+    assert all(s.said("en") == s.reason and s.reason.startswith(s.source) for s in skipped)
+    shown = _upload_message(Added((), skipped), "zh")
+    assert "已跳过 notes.xyz：notes.xyz：不支持的文件类型" in shown and "unsupported" not in shown
+    assert "unsupported file type .xyz" in _upload_message(Added((), skipped), "en")
+
+    assistant = Assistant.from_paths([SAMPLE], embedder=fake_embedder)
+    with pytest.raises(QAError) as asked:
+        assistant.ask("?")
+    assert "没有可查找的内容" in asked.value.said("zh")
+    assert asked.value.said("en") == str(asked.value) and "names nothing" in str(asked.value)
+    with pytest.raises(QAError) as removed:
+        assistant.remove_documents(list(assistant.corpus.documents))
+    assert "删除后将不剩任何文档" in removed.value.said("zh")
 
 
 @pytest.mark.parametrize("question", ["?", "the", "What is it?", "  ...  "])

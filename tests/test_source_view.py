@@ -9,7 +9,7 @@ import pytest
 from qa.errors import QAError
 from qa.index.corpus import Corpus
 from qa.ingest.documents import make_document
-from qa.serve.source_view import parse_source_link, source_html, source_link
+from qa.serve.source_view import empty_panel, parse_source_link, source_html, source_link
 
 TEXT = (
     "Report <b>2024</b>\n\n"
@@ -59,3 +59,15 @@ def test_a_removed_document_or_a_bad_span_is_said_plainly(corpus) -> None:  # no
     assert "no longer in the collection" in source_html(corpus, "gone", 0, 5)
     doc_id = corpus.sentences[0].doc_id
     assert "does not fit" in source_html(corpus, doc_id, 5, 10_000)
+
+
+def test_the_panel_speaks_the_browsers_language(corpus) -> None:  # noqa: ANN001
+    cited = corpus.sentences[2]
+    view = source_html(corpus, cited.doc_id, cited.start, cited.end, "zh")
+    assert "第 1 页，第 3 句（共 6 句）" in view and f"第 {cited.start}–{cited.end} 字符" in view
+    assert _mark(view) == "Then &lt;script&gt;alert(1)&lt;/script&gt; was found."  # text as written
+    assert "已不在文档集中" in source_html(corpus, "gone", 0, 5, "zh")
+    assert "点击引用编号" in empty_panel("zh") and "Click a citation number" in empty_panel()
+    with pytest.raises(QAError) as bad:
+        parse_source_link("#elsewhere")
+    assert "不是引用链接" in bad.value.said("zh")

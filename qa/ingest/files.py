@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import QAError
-from qa.ingest.converters import SUPPORTED_SUFFIXES, read_file, unsupported_message
-from qa.ingest.language import encoded_reason
+from qa.ingest.converters import SUPPORTED_SUFFIXES, read_file, unsupported
+from qa.ingest.language import encoded_error
 from qa.progress import Progress, quiet
 from qa.types import Document
 
@@ -26,11 +26,17 @@ NEAR_EMPTY_CHARS = 40
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file left out, and why."""
+    """A file left out, and why: `reason` in English and, where the chat may show it to
+    someone reading Chinese, `zh` in Chinese (`said`)."""
 
     source: str
     reason: str
     duplicate: bool = False
+    zh: str | None = None
+
+    def said(self, language: str) -> str:
+        """The reason in `language` ("en" or "zh"): English where no Chinese was given."""
+        return self.zh if language == "zh" and self.zh else self.reason
 
 
 @dataclass(frozen=True)
@@ -65,16 +71,16 @@ def gathered(
     near_empty: list[str] = []
     for name, document in outcomes:
         if isinstance(document, QAError):
-            skipped.append(Skipped(name, str(document)))
+            skipped.append(Skipped(name, str(document), zh=document.zh))
             continue
         other = seen.get(document.doc_id)
         if other is not None:
-            reason = (
-                f"already in the collection as {other.title!r} ({other.source})"
-                if known and other.doc_id in known
-                else f"the same text as {other.source}"
-            )
-            skipped.append(Skipped(name, reason, duplicate=True))
+            if known and other.doc_id in known:
+                reason = f"already in the collection as {other.title!r} ({other.source})"
+                zh = f"已在文档集中，标题为“{other.title}”（{other.source}）"
+            else:
+                reason, zh = f"the same text as {other.source}", f"与 {other.source} 的文字相同"
+            skipped.append(Skipped(name, reason, duplicate=True, zh=zh))
             continue
         seen[document.doc_id] = document
         documents.append(document)
@@ -91,8 +97,7 @@ def read_one(path: Path, name: str, progress: Progress = quiet) -> Document | QA
         document = read_file(path, source=name, progress=progress)
     except QAError as exc:
         return exc
-    reason = encoded_reason(document.text)
-    return document if reason is None else QAError(f"{name} {reason}")
+    return encoded_error(name, document.text) or document
 
 
 def ingest(paths: Iterable[str | Path], progress: Progress = quiet) -> Ingested:
@@ -145,7 +150,7 @@ def files_in(paths: Iterable[str | Path]) -> list[Path]:
             found.extend(inside)
         elif path.is_file():
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                raise QAError(unsupported_message(str(path), path.suffix.lower()))
+                raise unsupported(str(path), path.suffix.lower())
             found.append(path)
         elif path.exists() or path.is_symlink():
             raise QAError(f"{path} is neither a file nor a folder (or a broken link); check it")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from qa.errors import QAError
+
 CJK = "\u3400-\u9fff\uf900-\ufaff"
 CJK_CHAR = re.compile(f"[{CJK}]")  # one CJK character
 _LETTER = re.compile(r"[^\W\d_]")
@@ -42,16 +44,19 @@ def encoded_share(text: str) -> float:
     return sum(m.end() - m.start() for m in _ENCODED_RUN.finditer(text)) / len(text)
 
 
-def encoded_reason(text: str) -> str | None:
-    """Why `text` is encoded data rather than text (at least `ENCODED_MIN_CHARS` long and
-    `ENCODED_SHARE` of it or more in runs `encoded_share` counts), or None. Such a file would
-    be cut into thousands of "sentences" that no question matches, each embedded at the
-    model's full length (a 50 MB line of base64: 50,762 of them, 13 minutes on 2 cores)."""
+def encoded_error(name: str, text: str) -> QAError | None:
+    """Why the file `name`, whose text is `text`, is encoded data rather than text (at least
+    `ENCODED_MIN_CHARS` long and `ENCODED_SHARE` of it or more in runs `encoded_share` counts),
+    or None. Such a file would be cut into thousands of "sentences" that no question matches,
+    each embedded at the model's full length (a 50 MB line of base64: 50,762 of them, 13
+    minutes on 2 cores)."""
     share = encoded_share(text) if len(text) >= ENCODED_MIN_CHARS else 0.0
     if share < ENCODED_SHARE:
         return None
-    return (
-        f"reads as encoded data, not text: {share:.0%} of its {len(text):,} characters are "
-        "in runs of 200 or more without a space (base64, a hex dump or minified code?); "
-        "convert it to text first"
+    return QAError(
+        f"{name} reads as encoded data, not text: {share:.0%} of its {len(text):,} characters "
+        "are in runs of 200 or more without a space (base64, a hex dump or minified code?); "
+        "convert it to text first",
+        zh=f"{name} 读起来是编码数据而不是文字：其 {len(text):,} 个字符中有 {share:.0%} "
+        "处在 200 个以上不含空格的连续串里（base64、十六进制转储或压缩过的代码？）；请先转换成文字",
     )

@@ -19,14 +19,27 @@ from qa.assistant import Assistant
 from qa.errors import DamagedStoreError, QAError
 from qa.index.locks import writing
 from qa.index.store import holds_store, store_generation
-from qa.ingest.files import gathered, read_one
+from qa.ingest.files import Skipped, gathered, read_one
 from qa.progress import Progress
+from qa.serve.interface_text import say
 from qa.types import Document
 
 log = logging.getLogger(__name__)
 
-Report = Callable[[float, str], None]
-"""Called as `report(fraction_done, what_is_happening)` during long work."""
+@dataclass(frozen=True)
+class Step:
+    """What long work is doing: a text of `qa.serve.interface_text` and the values it shows."""
+
+    key: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    def said(self, language: str = "en") -> str:
+        """The step in words of `language` ("en" or "zh")."""
+        return say(self.key, language, **dict(self.values))
+
+
+Report = Callable[[float, Step], None]
+"""Called as `report(fraction_done, step)` during long work."""
 
 _SHARES = {"reading": (0.0, 0.3), "splitting": (0.3, 0.4), "embedding": (0.4, 0.9)}
 """The part of an upload's progress bar each phase (`qa.progress`) fills."""
@@ -34,12 +47,12 @@ _SHARES = {"reading": (0.0, 0.3), "splitting": (0.3, 0.4), "embedding": (0.4, 0.
 
 def _phases(report: Report) -> Progress:
     """`qa.progress.Progress` told to a `Report`: each phase fills its share of one bar."""
-    units = {"reading": "bytes", "splitting": "characters", "embedding": "sentences"}
 
     def progress(phase: str, done: int, total: int) -> None:
         first, last = _SHARES[phase]
         fraction = done / total if total else 1.0
-        report(first + (last - first) * fraction, f"{phase} {done:,}/{total:,} {units[phase]}")
+        step = Step(f"step_{phase}", (("done", f"{done:,}"), ("total", f"{total:,}")))
+        report(first + (last - first) * fraction, step)
 
     return progress
 
@@ -50,7 +63,7 @@ class Added:
     indexed files that hold almost no text (worth a look)."""
 
     documents: tuple[Document, ...]
-    skipped: tuple[tuple[str, str], ...]
+    skipped: tuple[Skipped, ...]
     near_empty: tuple[str, ...] = ()
     files: tuple[Path, ...] = ()
     """The file each of `documents` was read from, in the same order."""
@@ -168,7 +181,7 @@ class Collection:
             QAError: The store was changed by another process into one that cannot be loaded.
         """
         with self._lock, writing(self.folder):
-            return self._add(files, report or (lambda fraction, message: None))
+            return self._add(files, report or (lambda fraction, step: None))
 
     def add_uploads(
         self,
@@ -191,7 +204,7 @@ class Collection:
             with self._lock, writing(self.folder):
                 if keep:
                     _own_folder(self.originals)
-                added = self._add(files, report or (lambda fraction, message: None), max_chars)
+                added = self._add(files, report or (lambda fraction, step: None), max_chars)
                 for path, document in zip(added.files, added.documents):
                     if keep:
                         _keep(path, self.originals / document.doc_id)
@@ -211,7 +224,7 @@ class Collection:
     ) -> Added:
         """`add_files` under the locks (files longer than `max_chars` skipped)."""
         current = self._latest()
-        report(0.0, f"reading {len(files)} file(s)")
+        report(0.0, Step("step_files", (("count", str(len(files))),)))
         paths = [(Path(path), name) for path, name in files]
         phases = _phases(report)
         outcomes = [
@@ -222,12 +235,11 @@ class Collection:
         documents = ingested.documents
         if documents:
             updated = current.add_documents(documents, phases)
-            report(0.9, "saving the collection")
+            report(0.9, Step("step_saving"))
             self._commit(updated)
-        report(1.0, "done")
-        skipped = tuple((s.source, s.reason) for s in ingested.skipped)
+        report(1.0, Step("step_done"))
         files_read = tuple(origin[id(d)] for d in documents)
-        return Added(documents, skipped, ingested.near_empty, files_read)
+        return Added(documents, ingested.skipped, ingested.near_empty, files_read)
 
     def remove(self, doc_id: str) -> Document:
         """Remove one document (nothing is re-embedded) and save; returns it.
@@ -309,7 +321,11 @@ def _within(read: Document | QAError, max_chars: int | None) -> Document | QAErr
         f"{read.source} holds {len(read.text):,} characters of text, more than one upload may "
         f"({max_chars:,}, QA_UPLOAD_MAX_CHARS; embedding them would keep the chat busy for "
         "minutes); index it with `qa index FILE --store STORE`, which shows its progress, or "
-        "start the chat with a larger QA_UPLOAD_MAX_CHARS"
+        "start the chat with a larger QA_UPLOAD_MAX_CHARS",
+        zh=f"{read.source} 有 {len(read.text):,} 个字符，超过单次上传允许的 {max_chars:,} 个"
+        "（QA_UPLOAD_MAX_CHARS；为它们计算向量会让问答界面忙上好几分钟）；请用 "
+        "`qa index FILE --store STORE` 索引它（会显示进度），或以更大的 QA_UPLOAD_MAX_CHARS "
+        "启动问答界面",
     )
 
 

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 
 from qa.errors import QAError
 from qa.index.corpus import Corpus
+from qa.serve.interface_text import say
 from qa.types import Document, Sentence
 
 SOURCE_PREFIX = "#qa-source:"
 WINDOW = 12  # sentences shown before and after the cited one
-EMPTY = '<div class="qa-source-empty">Click a citation number such as [1] to see it in its document.</div>'
 # The bidirectional controls (Unicode's Bidi_Control property): one can make
 # "invoice\u202efdp.exe" display as "invoiceexe.pdf".
 _BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -52,19 +52,33 @@ def parse_source_link(link: str) -> tuple[str, int, int]:
         return doc_id, int(start), int(end)
     except ValueError:
         raise QAError(
-            f"{link!r} is not a citation link; click a citation number such as [1]"
+            f"{link!r} is not a citation link; click a citation number such as [1]",
+            zh=f"{link!r} 不是引用链接；请点击引用编号，如 [1]",
         ) from None
 
 
-def source_html(corpus: Corpus, doc_id: str, start: int, end: int, window: int = WINDOW) -> str:
+def empty_panel(language: str = "en", key: str = "source_empty") -> str:
+    """The panel with nothing to show: what to click (or, with another `key` of
+    `qa.serve.interface_text`, why the citation cannot be shown), in `language`."""
+    return f'<div class="qa-source-empty">{html.escape(say(key, language))}</div>'
+
+
+def source_html(
+    corpus: Corpus,
+    doc_id: str,
+    start: int,
+    end: int,
+    language: str = "en",
+    window: int = WINDOW,
+) -> str:
     """The panel's HTML: the document's title and source, then up to `window` sentences either
     side of the cited span `[start, end)`, which is marked `<mark id="qa-cited">`; its
-    immediate neighbours are shaded lightly."""
+    immediate neighbours are shaded lightly. Its own words are in `language`."""
     document = corpus.documents.get(doc_id)
     if document is None:
-        return '<div class="qa-source-empty">That document is no longer in the collection.</div>'
+        return empty_panel(language, "source_gone")
     if not 0 <= start < end <= len(document.text):
-        return '<div class="qa-source-empty">That citation does not fit its document.</div>'
+        return empty_panel(language, "source_misfit")
     sentences = corpus.document_sentences(doc_id)
     at = next((i for i, s in enumerate(sentences) if s.start <= start < s.end), 0)
     shown = sentences[max(0, at - window) : at + window + 1]
@@ -73,18 +87,29 @@ def source_html(corpus: Corpus, doc_id: str, start: int, end: int, window: int =
     more_before = '<div class="qa-more">…</div>' if first.start > 0 else ""
     more_after = '<div class="qa-more">…</div>' if last.index < len(sentences) - 1 else ""
     return (
-        f'<div class="qa-source">{_header(document, sentences[at], len(sentences), start, end)}'
+        f'<div class="qa-source">{_header(document, sentences[at], len(sentences), start, end, language)}'
         f'<div class="qa-source-text">{more_before}{body}{more_after}</div></div>'
     )
 
 
-def _header(document: Document, sentence: Sentence, count: int, start: int, end: int) -> str:
+def _header(
+    document: Document, sentence: Sentence, count: int, start: int, end: int, language: str
+) -> str:
     page = document.page_of(start)
-    where = f"page {page}, " if page is not None else ""
+    where = say("source_page", language, page=page) if page is not None else ""
+    meta = say(
+        "source_meta",
+        language,
+        source=safe_name(document.source),
+        page=where,
+        number=sentence.index + 1,
+        count=count,
+        start=start,
+        end=end,
+    )
     return (
         f'<div class="qa-source-title">{html.escape(safe_name(document.title))}</div>'
-        f'<div class="qa-source-meta">{html.escape(safe_name(document.source))} · {where}sentence '
-        f"{sentence.index + 1} of {count} · chars {start}–{end}</div>"
+        f'<div class="qa-source-meta">{html.escape(meta)}</div>'
     )
 
 

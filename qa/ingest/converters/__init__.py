@@ -12,7 +12,7 @@ from qa.ingest.converters.dispatch import (
     MAX_TEXT_BYTES,
     SUPPORTED_SUFFIXES,
     read_file,
-    unsupported_message,
+    unsupported,
 )
 from qa.ingest.converters.pdf import join_pages, unwrap_lines
 
@@ -23,6 +23,6 @@ __all__ = [
     "Extracted",
     "join_pages",
     "read_file",
-    "unsupported_message",
+    "unsupported",
     "unwrap_lines",
 ]

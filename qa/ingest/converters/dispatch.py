@@ -58,7 +58,7 @@ def read_file(
     else:
         convert = _CONVERTERS.get(suffix)
         if convert is None:
-            raise QAError(unsupported_message(name, suffix))
+            raise unsupported(name, suffix)
         _check_size(path, name, MAX_FILE_BYTES if max_bytes is None else max_bytes)
         data = _reading(name, path.read_bytes)
         limits = Limits.from_environment()
@@ -66,16 +66,21 @@ def read_file(
             check_parts(data, name, limits.memory_mb)
         extracted = _converted(name, suffix, lambda: convert_isolated(convert, data, name, limits))
     if not extracted.text or extracted.text.isspace():
-        raise QAError(f"{name} contains no text; check that it is the file you meant to add")
+        raise QAError(
+            f"{name} contains no text; check that it is the file you meant to add",
+            zh=f"{name} 中没有文字；请确认它是你想添加的文件",
+        )
     log.info("read %s: %d characters", name, len(extracted.text))
     return make_document(extracted.text, source=name, title=extracted.title, pages=extracted.pages)
 
 
-def unsupported_message(name: str, suffix: str) -> str:
+def unsupported(name: str, suffix: str) -> QAError:
     """The error for a file whose type no converter handles."""
-    return (
+    supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    return QAError(
         f"{name}: unsupported file type {suffix or '(none)'}; "
-        f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}; convert it to one of these"
+        f"supported: {supported}; convert it to one of these",
+        zh=f"{name}：不支持的文件类型 {suffix or '（无）'}；支持：{supported}；请先转换成其中一种",
     )
 
 
@@ -84,7 +89,8 @@ def _check_size(path: Path, name: str, max_bytes: int) -> None:
     if size > max_bytes:
         raise QAError(
             f"{name} is {_size(size)}, over the {_size(max_bytes)} limit; "
-            "split it into smaller files"
+            "split it into smaller files",
+            zh=f"{name} 有 {_size(size)}，超过了 {_size(max_bytes)} 的上限；请拆分成较小的文件",
         )
 
 
@@ -93,10 +99,13 @@ def _reading(name: str, read: Callable[[], T]) -> T:
     try:
         return read()
     except FileNotFoundError as exc:
-        raise QAError(f"{name} does not exist; check the path") from exc
+        raise QAError(
+            f"{name} does not exist; check the path", zh=f"{name} 不存在；请检查路径"
+        ) from exc
     except OSError as exc:
         raise QAError(
-            f"cannot read {name}: {exc.strerror}; check the path and its permissions"
+            f"cannot read {name}: {exc.strerror}; check the path and its permissions",
+            zh=f"无法读取 {name}：{exc.strerror}；请检查路径和权限",
         ) from exc
 
 
@@ -116,8 +125,9 @@ def _converted(name: str, suffix: str, convert: Callable[[], Extracted]) -> Extr
             detail += f": {exc}"
         raise QAError(
             f"{name} could not be read as {suffix} (its parser failed: {detail}); if it "
-            "opens elsewhere, "
-            "save it again or copy its text into a .txt file and add that"
+            "opens elsewhere, save it again or copy its text into a .txt file and add that",
+            zh=f"{name} 无法按 {suffix} 读取（解析失败：{detail}）；如果它在别处能打开，"
+            "请重新保存，或把文字复制到 .txt 文件中再添加",
         ) from exc
 
 

@@ -39,7 +39,8 @@ def read_pdf(data: bytes, name: str) -> Extracted:
         if reader.is_encrypted and not _opens_without_password(reader):
             raise QAError(
                 f"{name} is a password-protected PDF; save a copy without the password "
-                "(e.g. print it to a new PDF) and add that"
+                "(e.g. print it to a new PDF) and add that",
+                zh=f"{name} 是有密码保护的 PDF；请另存一份不带密码的副本（例如打印成新的 PDF）再添加",
             )
         texts = page_texts([page.extract_text() for page in reader.pages])
         title = reader.metadata.title if reader.metadata is not None else None
@@ -47,17 +48,22 @@ def read_pdf(data: bytes, name: str) -> Extracted:
         raise  # a MemoryError is over the limit `qa.ingest.converters.sandbox` names
     except DependencyError as exc:
         raise QAError(
-            f"cannot decrypt {name} ({exc}); run `pip install 'pypdf[crypto]'` and retry"
+            f"cannot decrypt {name} ({exc}); run `pip install 'pypdf[crypto]'` and retry",
+            zh=f"无法解密 {name}（{exc}）；请运行 `pip install 'pypdf[crypto]'` 后重试",
         ) from exc
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise QAError(
             f"{name} is not a readable PDF ({type(exc).__name__}: {exc}); check that the "
-            "file is complete, or export it to PDF again"
+            "file is complete, or export it to PDF again",
+            zh=f"{name} 不是可读的 PDF（{type(exc).__name__}: {exc}）；"
+            "请确认文件完整，或重新导出为 PDF",
         ) from exc
     if not any(t.strip() for t in texts):
         raise QAError(
             f"{name} has no extractable text: its {len(texts)} pages are probably scanned "
-            "images; run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) and add the result"
+            "images; run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) and add the result",
+            zh=f"{name} 中没有可提取的文字：它的 {len(texts)} 页可能是扫描图像；"
+            "请先做文字识别（例如 `ocrmypdf in.pdf out.pdf`），再添加结果",
         )
     text, pages = join_pages(texts)
     return Extracted(text, title=(title or "").strip() or None, pages=pages)

@@ -97,7 +97,9 @@ def convert_isolated(
         if not receiver.poll(limits.seconds):
             raise QAError(
                 f"{name}: reading it took longer than {limits.seconds:g} s, the time limit for "
-                f"one file; set {SECONDS_VARIABLE} to allow more"
+                f"one file; set {SECONDS_VARIABLE} to allow more",
+                zh=f"{name}：读取时间超过了单个文件的时限 {limits.seconds:g} 秒；"
+                f"可设置 {SECONDS_VARIABLE} 放宽",
             )
         kind, value = receiver.recv()
     except EOFError:
@@ -105,7 +107,10 @@ def convert_isolated(
         raise QAError(
             f"{name}: its parser crashed (exit status {child.exitcode}; it may have run out of "
             f"the {limits.memory_mb} MB it may use, {MEMORY_VARIABLE}); save the file again or "
-            "copy its text into a .txt file and add that"
+            "copy its text into a .txt file and add that",
+            zh=f"{name}：解析程序崩溃了（退出状态 {child.exitcode}；可能用尽了允许的 "
+            f"{limits.memory_mb} MB 内存，{MEMORY_VARIABLE}）；请重新保存该文件，"
+            "或把文字复制到 .txt 文件中再添加",
         ) from None
     finally:
         receiver.close()
@@ -116,10 +121,12 @@ def convert_isolated(
         raise QAError(
             f"{name}: reading it needs more than {limits.memory_mb} MB of memory, the limit "
             f"for one file (a compressed file can inflate far beyond its size); set "
-            f"{MEMORY_VARIABLE} to allow more"
+            f"{MEMORY_VARIABLE} to allow more",
+            zh=f"{name}：读取它需要超过单个文件的内存上限 {limits.memory_mb} MB"
+            f"（压缩文件解压后可能远大于本身）；可设置 {MEMORY_VARIABLE} 放宽",
         )
     if kind == "error":
-        raise QAError(value)
+        raise QAError(*value)
     if kind == "crash":
         raise value
     return value
@@ -163,7 +170,7 @@ def _child(
     except MemoryError:
         result = ("memory", None)
     except QAError as exc:
-        result = ("error", str(exc))
+        result = ("error", (str(exc), exc.zh))
     except Exception as exc:  # noqa: BLE001 - reported as the parser's failure by the parent
         result = ("crash", ParserFailed(f"{type(exc).__name__}{f': {exc}' if str(exc) else ''}"))
     try:

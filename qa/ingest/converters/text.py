@@ -34,7 +34,7 @@ def read_text(data: bytes, name: str) -> Extracted:
     """
     text = _decode(data, name)
     if "\x00" in text:
-        raise QAError(_binary_message(name))
+        raise _binary(name)
     return Extracted(normalise_newlines(text))
 
 
@@ -58,7 +58,7 @@ def read_text_file(path: Path, name: str, progress: Progress = quiet) -> Extract
             text = carry + _decode_chunk(decoder, chunk, name, done)
             carry = text[-1:] if text.endswith("\r") else ""
             if "\x00" in text:
-                raise QAError(_binary_message(name))
+                raise _binary(name)
             parts.append(normalise_newlines(text[: len(text) - len(carry)]))
             done += len(chunk)
             progress("reading", done, size)
@@ -99,7 +99,7 @@ def _encoding(head: bytes, name: str) -> str:
 
     guess = chardet.detect(head, encoding_era=chardet.EncodingEra.MODERN_WEB, prefer_superset=True)
     if guess["encoding"] is None:
-        raise QAError(_binary_message(name))
+        raise _binary(name)
     log.info("%s is not UTF-8; decoding it as %s", name, guess["encoding"])
     return str(guess["encoding"])
 
@@ -120,7 +120,7 @@ def _decode(data: bytes, name: str) -> str:
     guess = chardet.detect(data, encoding_era=chardet.EncodingEra.MODERN_WEB, prefer_superset=True)
     detected = guess["encoding"]
     if detected is None:
-        raise QAError(_binary_message(name))
+        raise _binary(name)
     # chardet names an encoding that decodes the bytes it examined; past those, or in a file
     # that mixes encodings, a stray byte becomes U+FFFD rather than refusing the whole file.
     text = data.decode(detected, errors="replace")
@@ -128,8 +128,10 @@ def _decode(data: bytes, name: str) -> str:
     return text
 
 
-def _binary_message(name: str) -> str:
-    return (
+def _binary(name: str) -> QAError:
+    return QAError(
         f"{name} looks binary, not text; add PDF, Word and web pages as .pdf, .docx or .html "
-        "files, or save the text as UTF-8"
+        "files, or save the text as UTF-8",
+        zh=f"{name} 看起来是二进制文件，不是文字；PDF、Word 文档和网页请以 .pdf、.docx 或 "
+        ".html 文件添加，或把文字另存为 UTF-8",
     )

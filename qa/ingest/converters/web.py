@@ -27,7 +27,8 @@ def read_html(data: bytes, name: str) -> Extracted:
     if not blocks:
         raise QAError(
             f"no article text could be extracted from {name}; copy the text you need into a "
-            ".txt file and add that"
+            ".txt file and add that",
+            zh=f"无法从 {name} 中提取正文；请把需要的文字复制到 .txt 文件中再添加",
         )
     title = (getattr(result, "title", None) or "").strip() or None
     return Extracted(BLOCK_SEPARATOR.join(blocks), title=title)

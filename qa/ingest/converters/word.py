@@ -38,7 +38,10 @@ def check_parts(data: bytes, name: str, memory_mb: int) -> None:
             f"{name}: its parts inflate to {inflated / 1e6:,.0f} MB ({largest.filename}: "
             f"{largest.file_size / 1e6:,.0f} MB from {largest.compress_size / 1e6:,.1f} MB), "
             f"more than the {memory_mb} MB reading one file may use; set "
-            f"{MEMORY_VARIABLE} to allow more"
+            f"{MEMORY_VARIABLE} to allow more",
+            zh=f"{name}：其内容解压后有 {inflated / 1e6:,.0f} MB（{largest.filename}："
+            f"由 {largest.compress_size / 1e6:,.1f} MB 解压为 {largest.file_size / 1e6:,.0f} MB），"
+            f"超过读取单个文件可用的 {memory_mb} MB；可设置 {MEMORY_VARIABLE} 放宽",
         )
 
 
@@ -62,10 +65,12 @@ def read_docx(data: bytes, name: str) -> Extracted:
     except MemoryError:
         raise  # over the memory limit: `qa.ingest.converters.sandbox` says which
     except Exception as exc:  # python-docx raises zip, XML and key errors on damaged files
+        detail = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         raise QAError(
-            f"{name} is not a readable Word .docx file ({type(exc).__name__}: "
-            f"{' '.join(str(exc).split())}); "
-            "open it in Word and save it as .docx again (an old .doc must be saved as .docx)"
+            f"{name} is not a readable Word .docx file ({detail}); "
+            "open it in Word and save it as .docx again (an old .doc must be saved as .docx)",
+            zh=f"{name} 不是可读的 Word .docx 文件（{detail}）；"
+            "请用 Word 打开并重新另存为 .docx（旧的 .doc 也须另存为 .docx）",
         ) from exc
     text = BLOCK_SEPARATOR.join(block for block in blocks if block)
     return Extracted(text, title=(title or "").strip() or None)
