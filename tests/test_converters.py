@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.errors import QAError
-from qa.index.corpus import sentences_of
+from qa.index.corpus import Corpus, sentences_of
 from qa.ingest.blocks import BlockKind
 from qa.ingest.converters import SUPPORTED_SUFFIXES, join_pages, read_file, unwrap_lines
 from qa.ingest.converters.pdf import page_texts
@@ -208,6 +208,57 @@ def test_read_html_titles_by_title_element_and_decodes_declared_charset(tmp_path
     doc = read_file(write(tmp_path / "zh.HTM", page.encode("gbk")))
     assert doc.title == "长江三角洲的产业链"
     assert "它的主任是中国药科大学的一位教授。" in sentence_texts(doc)
+
+
+SECTIONS = {
+    "1.\u00a0Introduction": "The harbour tool suite provides a number of debugging and profiling "
+    "tools. The most popular of these tools is called Checker.",
+    "2.\u00a0Preparing your program": "Compile your program with debugging information so that "
+    "the messages name exact line numbers. Optimisation makes them less exact.",
+    "3.\u00a0Running the checker": "Put the name of the tool in front of the command line. Your "
+    "program will run much slower than normal and use a lot more memory.",
+    "4.\u00a0Caveats": "The checker is not perfect and occasionally reports false positives. "
+    "There are ways to suppress them, described in the manual.",
+}
+
+
+def _docbook_page() -> str:
+    """A page as DocBook's HTML writes them (Valgrind's and Debian's manuals): each section's
+    title inside a `div.titlepage`, which trafilatura drops."""
+    sections = "".join(
+        f'<div class="sect1"><div class="titlepage"><div><div><h2 class="title" '
+        f'style="clear: both"><a name="s{n}"></a>{title}</h2></div></div></div><p>{text}</p></div>'
+        for n, (title, text) in enumerate(SECTIONS.items())
+    )
+    return (
+        '<html><head><title>Quick Start</title></head><body><div class="article">'
+        '<div class="titlepage"><div><div><h1 class="title">Quick Start</h1></div></div><hr></div>'
+        f"{sections}</div></body></html>"
+    )
+
+
+def test_read_html_puts_back_the_section_titles_trafilatura_drops(tmp_path: Path) -> None:
+    import trafilatura
+
+    page = _docbook_page().encode()
+    extracted = trafilatura.bare_extraction(page, include_tables=True).body
+    assert not list(extracted.iter("head"))  # what the extraction alone gives: no titles
+    doc = read_file(write(tmp_path / "quick-start.html", page))
+    corpus = Corpus.build([doc])
+    kept = 0
+    for title, text in SECTIONS.items():
+        title = " ".join(title.split())
+        first = text.split(". ")[0] + "."
+        if first not in doc.text:  # trafilatura may leave a short page's last section out
+            continue
+        kept += 1
+        assert f"{title}\n\n{first}" in doc.text and doc.text.count(title) == 1
+        (sentence,) = [s for s in corpus.sentences if s.text == first]
+        assert corpus.section_of(sentence) == (title,)
+    assert kept >= 3
+    plain = _docbook_page().replace('<div class="titlepage">', "<div>")  # titles kept: once
+    kept_doc = read_file(write(tmp_path / "plain.html", plain.encode()))
+    assert all(kept_doc.text.count(" ".join(t.split())) <= 1 for t in SECTIONS)
 
 
 def test_read_html_without_article_text_says_so(tmp_path: Path) -> None:
