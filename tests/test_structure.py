@@ -420,6 +420,21 @@ def test_html_style_lists_after_a_colon_are_not_headings() -> None:
     assert headings(text) == [(2, "Collaborators")]
 
 
+def test_a_title_above_a_line_that_leads_into_a_list_or_code_is_a_heading() -> None:
+    # HTML and Word sections whose text opens with "To nominate a new Collaborator:" or
+    # "If you normally run your program like this:" (docs/eval/real-docs).
+    text = (
+        "Nominating a new Collaborator\n\nTo nominate a new Collaborator:\n\n"
+        "Open a discussion in the repository.\n\n"
+        "3. Running your program under Memcheck\n\nIf you normally run your program like "
+        "this:\n\nmyprog arg1 arg2\n\nUse this command line instead.\n"
+    )
+    assert headings(text) == [
+        (2, "Nominating a new Collaborator"),
+        (1, "3. Running your program under Memcheck"),
+    ]
+
+
 _WORDS = ["tide", "Harbour", "NAME", "中文标题", "x = 1;", "end.", "why?", "two  cols"]
 _MARKERS = ["", "", "", "- ", "* ", "1. ", "2.3 ", "(a) ", "> ", "> > ", "# ", "Q: ", "A: "]
 _SPECIAL = ["", "-----", "=====", "| a | b |", "|---|---|", "+--+--+", "```", ">", "   ", "\t"]

@@ -600,15 +600,16 @@ def _lone_title(group: _Group) -> _Unit | None:
 
 def _more_text(group: _Group, title: _Unit | None) -> bool:
     """Whether `group` is text that a title may head: more than a line, or a block that is
-    not a paragraph (a list, code, a heading), or a line that is long or ends a sentence; a
-    lone line that became a heading (`title`) only when it is numbered."""
+    not a paragraph (a list, code, a heading), or a line that is long, ends a sentence or
+    leads into what follows with a colon ("To nominate a new Collaborator:"); a lone line that
+    became a heading (`title`) only when it is numbered."""
     if title is not None:
         return title.kind is BlockKind.HEADING and title.depth > 0
     if group.code is not None or len(group.units) > 1 or group.units[0].last > group.units[0].first:
         return True
     unit = group.units[0]
     s = group.lines[unit.first].s
-    return unit.kind is not BlockKind.PARAGRAPH or not _short(s) or _last_char(s) in ".!。！"
+    return unit.kind is not BlockKind.PARAGRAPH or not _short(s) or _last_char(s) in ".!:。！："
 
 
 def _unfinished(group: _Group) -> bool:
