@@ -191,6 +191,25 @@ def test_a_contents_entry_stands_for_the_section_it_names_never_for_itself() -> 
     ]
 
 
+def test_a_title_above_a_contents_list_stands_for_the_text_after_the_list() -> None:
+    from qa.search.headings import headings_as_context
+    from qa.search.retrieval import Ranked, Retrieval
+    from qa.types import Evidence
+
+    # As the Node.js governance document reads: not every entry names a heading found.
+    guide = (
+        "Harbour Rules\n\n\u2022 Tickets\n\n\u2022 Ticket inspections and fines\n\n"
+        "Tickets\n\nA single ticket costs nine euros. Children travel free.\n"
+    )
+    corpus = Corpus.build([make_document(guide, source="rules.txt")])
+    title = _sentence(corpus, "Harbour Rules")
+    assert corpus.is_heading(title)
+    ranked = Retrieval((Ranked(title, 1, 1.0, Evidence(1.0)),), 0.5)
+    assert [r.row for r in headings_as_context(corpus, ranked).ranking] == [
+        _sentence(corpus, "A single ticket")
+    ]
+
+
 def test_the_reader_reads_a_sentence_after_the_one_before_it_or_its_heading() -> None:
     corpus = Corpus.build([make_document(README, "guide.md"), make_document(FAQ, "faq.txt")])
     after = corpus.context_of

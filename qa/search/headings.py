@@ -33,10 +33,27 @@ def headings_as_context(corpus: Corpus, retrieval: Retrieval) -> Retrieval:
 
 
 def _first_below(corpus: Corpus, row: int) -> int | None:
+    """The first sentence after the heading in `row` that is text: neither a heading nor in a
+    contents list (an entry naming a heading, and the entries with its list mark after it,
+    "• Triagers", "• Collaborator nominations": a document's title often stands above its
+    contents, whose every entry need not name a heading found)."""
     doc_id = corpus.sentences[row].doc_id
+    listed = ""  # the list mark of the contents being passed
     for below in range(row + 1, len(corpus.sentences)):
-        if corpus.sentences[below].doc_id != doc_id:
+        sentence = corpus.sentences[below]
+        if sentence.doc_id != doc_id:
             return None
-        if not corpus.is_heading(below):
+        if corpus.is_heading(below):
+            continue
+        if corpus.heading_named(below) is not None:
+            listed = _list_mark(sentence.text)
+            continue
+        if not listed or _list_mark(sentence.text) != listed:
             return below
     return None
+
+
+def _list_mark(text: str) -> str:
+    """What a list item's text opens with before its first letter or digit ("•", "-")."""
+    mark = next((i for i, c in enumerate(text) if c.isalnum()), len(text))
+    return text[:mark].strip()
