@@ -26,6 +26,7 @@ from qa.types import Document
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Step:
     """What long work is doing: a text of `qa.serve.interface_text` and the values it shows."""
