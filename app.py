@@ -132,7 +132,8 @@ def build_app(collection: Collection, keep_uploads: bool = False) -> gr.Blocks:
         if answer.citations:  # [1] opens in the source panel by itself
             s = answer.citations[0].sentence
             source = source_html(assistant.corpus, s.doc_id, s.start, s.end, language)
-        return "", [*history, *message], [*turns, turn], answer_to_markdown(answer), source
+        copied = answer_to_markdown(answer, language)
+        return "", [*history, *message], [*turns, turn], copied, source
 
     def show_source(link: str, request: gr.Request) -> str:
         return _source(collection, link, _language(request))

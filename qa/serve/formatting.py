@@ -182,19 +182,22 @@ def shown_text(c: Citation) -> tuple[str, tuple[int, int] | None]:
     return text, span
 
 
-def answer_to_markdown(answer: Answer) -> str:
+def answer_to_markdown(answer: Answer, language: str = "en") -> str:
     """The answer as portable Markdown, for copying: the question, the short answer, and each
-    cited sentence quoted with its document, source and position."""
-    lines = [f"**Question:** {plain_markdown(answer.question)}", ""]
+    cited sentence quoted with its document, source and position; its own words in the
+    interface `language`."""
+    lines = [say("md_question", language, question=plain_markdown(answer.question)), ""]
     best = answer.best
     if answer.abstained:
-        lines.append(f"**{NOT_FOUND}** Closest sentences, not an answer:")
+        lines.append(say("md_not_found", language))
     elif best is not None and best.answer_text:
-        lines.append(f"**Answer:** {plain_markdown(unwrapped(best.answer_text))} [1]")
+        span = plain_markdown(unwrapped(best.answer_text))
+        lines.append(say("md_answer", language, span=span))
     lines.append("")
     for c in answer.citations:
         lines.append(f'[{c.rank}] "{plain_markdown(c.text)}"  ')
-        lines.append(f"— *{plain_name(_titled(c))}* ({plain_name(c.source)}, {_where(c)})")
+        where = _where(c, language)
+        lines.append(f"— *{plain_name(_titled(c))}* ({plain_name(c.source)}, {where})")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
