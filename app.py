@@ -7,6 +7,7 @@ import argparse
 import html
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -490,6 +491,8 @@ def serve(
     check_port(host, port)  # before the collection loads, which can take a while
     collection = Collection.open(store or default_store(), lambda: Assistant.sample(cache_dir()))
     _ = collection.assistant.reader  # load the reader now rather than on the first question
+    # and, while the page loads, what a first question in the other language would wait for
+    threading.Thread(target=collection.assistant.prepare, name="qa-prepare", daemon=True).start()
     try:
         build_app(collection, keep_uploads).launch(
             **launch_options(), **login_options(auth), server_name=host, server_port=port

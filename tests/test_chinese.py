@@ -332,3 +332,20 @@ def test_a_chinese_question_whose_glosses_its_passage_never_mentions_is_not_answ
     answer = manual.ask("法国的首都是哪里？")
     assert answer.abstained and answer.answerability == 0.0
     assert not manual.ask("如何按修改时间排序？").abstained  # "sort by modification time"
+
+
+def test_prepare_builds_what_a_first_question_in_the_other_language_waits_for(
+    fake_embedder,  # noqa: ANN001
+) -> None:
+    from qa.search import glossing, translation
+
+    english = Assistant.from_texts([EN_DOC], embedder=fake_embedder)
+    mixed = english.add_documents([make_document(ZH_DOC, source="zh.txt")])
+    parts = {p.language: p.assistant for p in mixed.parts}
+    for cached in (glossing._glosses, translation._dictionary):
+        cached.cache_clear()
+    assert "_transliterations" not in parts["zh"].__dict__
+    mixed.prepare()  # what the chat does in the background as it starts
+    assert "_transliterations" in parts["zh"].__dict__  # the pinyin of the Chinese terms
+    assert glossing._glosses.cache_info().currsize == 1  # for Chinese questions, English part
+    assert translation._dictionary.cache_info().currsize == 1  # for English ones, Chinese part

@@ -38,6 +38,11 @@ def glossed(question: str) -> str:
     return " ".join(dict.fromkeys(found))
 
 
+def load_glosses() -> None:
+    """Read the glosses `glossed` uses now (about 1 s), not at its first question."""
+    _glosses()
+
+
 def _known_parts(word: str) -> list[str]:
     """`word` if the dictionary has it, else the longest dictionary words it starts with, left
     to right (a character it lacks is skipped)."""

@@ -46,6 +46,14 @@ def chinese_words(question: str, per_word: int = PER_WORD) -> str:
     return " ".join(dict.fromkeys(found))
 
 
+def load_dictionary() -> None:
+    """Read the dictionary `chinese_words` looks words up in now (about 2 s), not at its first
+    question."""
+    _dictionary()
+    _traditional()
+    english_words()
+
+
 def _lookup(word: str) -> Counter[str]:
     dictionary = _dictionary()
     for form in (word, word.removesuffix("s"), re.sub(r"(ed|ing)$", "", word)):
