@@ -56,6 +56,13 @@ _ENTRY_MARK = re.compile(r"^[\s•◦▪‣*+\-–—]+")
 _DOT_LEADER = re.compile(r"\s*[.·…_]{2,}[\s.·…_]*\d*\s*$")
 
 
+def entry_mark(text: str) -> str:
+    """The list mark a contents entry opens with ("•", "-"; "" for none), as `contents_key`
+    reads it."""
+    mark = _ENTRY_MARK.match(text)
+    return mark.group().strip() if mark else ""
+
+
 def contents_key(text: str) -> str:
     """`text` as a contents list and its heading both write it: without a list mark before
     it or dot leaders and a page number after it, white space runs as one space, case folded."""

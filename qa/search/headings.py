@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from qa.index.corpus import Corpus
+from qa.ingest.sections import entry_mark
 from qa.search.retrieval import Ranked, Retrieval
 
 
@@ -46,14 +47,8 @@ def _first_below(corpus: Corpus, row: int) -> int | None:
         if corpus.is_heading(below):
             continue
         if corpus.heading_named(below) is not None:
-            listed = _list_mark(sentence.text)
+            listed = entry_mark(sentence.text)
             continue
-        if not listed or _list_mark(sentence.text) != listed:
+        if not listed or entry_mark(sentence.text) != listed:
             return below
     return None
-
-
-def _list_mark(text: str) -> str:
-    """What a list item's text opens with before its first letter or digit ("•", "-")."""
-    mark = next((i for i, c in enumerate(text) if c.isalnum()), len(text))
-    return text[:mark].strip()
