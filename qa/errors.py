@@ -16,7 +16,12 @@ class QAError(Exception):
 
     def said(self, language: str) -> str:
         """The message in `language` ("en" or "zh"): English where no Chinese was given."""
-        return self.zh if language == "zh" and self.zh else str(self)
+        return said_in(language, str(self), self.zh)
+
+
+def said_in(language: str, english: str, chinese: str | None) -> str:
+    """`chinese` where `language` is "zh" and there is one, else `english`."""
+    return chinese if language == "zh" and chinese else english
 
 
 class DamagedStoreError(QAError):

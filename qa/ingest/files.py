@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.errors import QAError
+from qa.errors import QAError, said_in
 from qa.ingest.converters import SUPPORTED_SUFFIXES, read_file, unsupported
 from qa.ingest.language import encoded_error
 from qa.progress import Progress, quiet
@@ -36,7 +36,7 @@ class Skipped:
 
     def said(self, language: str) -> str:
         """The reason in `language` ("en" or "zh"): English where no Chinese was given."""
-        return self.zh if language == "zh" and self.zh else self.reason
+        return said_in(language, self.reason, self.zh)
 
 
 @dataclass(frozen=True)
