@@ -22,13 +22,18 @@ def read_html(data: bytes, name: str) -> Extracted:
     """The main text of a web page (trafilatura drops navigation, footers, scripts and ads);
     headings, paragraphs, list items and table rows become blocks; the page's title is kept."""
     import trafilatura
+    from trafilatura.utils import load_html
 
-    result = trafilatura.bare_extraction(
-        data, with_metadata=True, include_comments=False, include_tables=True
-    )
+    page = load_html(data)  # parsed once: the extraction and `with_headings` read one tree
+    texts = [] if page is None else list(_page_texts(page))  # read before the extraction
+    result = None
+    if page is not None:
+        result = trafilatura.bare_extraction(
+            page, with_metadata=True, include_comments=False, include_tables=True
+        )
     body = getattr(result, "body", None)
     blocks = [] if body is None else [b for b in _xml_blocks(body) if b]
-    blocks = with_headings(data, blocks)
+    blocks = with_headings(texts, blocks)
     if not blocks:
         raise QAError(
             f"no article text could be extracted from {name}; copy the text you need into a "
@@ -79,18 +84,13 @@ def _squash(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def with_headings(data: bytes, blocks: list[str]) -> list[str]:
+def with_headings(events: list[tuple[bool, str]], blocks: list[str]) -> list[str]:
     """`blocks` with the page's `<h1>`..`<h6>` headings that trafilatura left out put back,
-    each before the block that its page's text after it opens (DocBook's HTML, as in
-    Valgrind's and Debian's manuals, wraps every title in a `div.titlepage` that trafilatura
-    drops, so their sections lost their titles). A heading whose text is a block already, or
-    whose following text opens no block after the last one placed, stays out."""
-    from trafilatura.utils import load_html
-
-    page = load_html(data)  # decoded as the extraction decoded it
-    if page is None:
-        return blocks
-    events = list(_page_texts(page))
+    each before the block that its page's text after it (`events`: `_page_texts`) opens
+    (DocBook's HTML, as in Valgrind's and Debian's manuals, wraps every title in a
+    `div.titlepage` that trafilatura drops, so their sections lost their titles). A heading
+    whose text is a block already, or whose following text opens no block after the last one
+    placed, stays out."""
     flat = [" ".join(block.split()) for block in blocks]
     kept = set(flat)
     opening: dict[str, list[int]] = {}  # the blocks by their first characters, in order
