@@ -189,7 +189,7 @@ def answer_to_markdown(answer: Answer, language: str = "en") -> str:
     lines = [say("md_question", language, question=plain_markdown(answer.question)), ""]
     best = answer.best
     if answer.abstained:
-        lines.append(say("md_not_found", language))
+        lines.append(f"**{say('not_found', language)}** {say('md_closest', language)}")
     elif best is not None and best.answer_text:
         span = plain_markdown(unwrapped(best.answer_text))
         lines.append(say("md_answer", language, span=span))
